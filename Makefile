@@ -1,0 +1,39 @@
+# Two commands do all the set-up: `make run` (install, build the index if missing or stale,
+# start the chat UI) and `make test` (install, then the whole test suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: install run test browser build eval clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/assistant provision
+	touch $@
+
+run: install
+	$(BIN)/assistant build --quiet
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
+
+build: install
+	$(BIN)/assistant build
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+eval: install
+	$(BIN)/assistant eval evals/qa.jsonl --retriever all --json evals/reports/latest.json
+
+clean:
+	rm -rf $(VENV) index/current index/builds .cache

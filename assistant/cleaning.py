@@ -1,0 +1,307 @@
+"""Clean a raw document into text with sections and paragraphs.
+
+What cleaning does (each step tested on the real files):
+- joins words hyphenated across line breaks ("throm-\\nbocytopenia" -> "thrombocytopenia"),
+  keeping the hyphen where the hyphenated form occurs elsewhere in the text ("non-progressive");
+- re-flows hard-wrapped lines and paragraphs split by a page break;
+- recognises headings (markdown ``#`` lines, or short unpunctuated lines in plain text) and
+  figure captions, which become sections of their own;
+- drops page furniture: copyright and licence lines, "Please cite this paper as" and the
+  citation under it, correspondence and affiliation lines, "Table Of Content", and
+  everything from a trailing "Related Coverage" / "Other Providers" teaser on;
+- keeps the reference list as its own section (kind ``references``).
+The words themselves are never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .schema import Document, RawDocument, Section, SectionKind, Span
+
+BULLET_RE = re.compile(r"^\s*(?:[•►▪●◦‣∙·*\-–]|\d{1,3}\.)\s+(?=\S)")
+CAPTION_RE = re.compile(r"^(?:fig(?:ure)?|table)\.?\s*(\d+[a-z]?)\b", re.I)
+# sentence end, allowing reference superscripts flattened into digits ("punctures.4", "cases.1,2")
+TERMINAL_RE = re.compile(r"[.!?:;)\]”\"'](?:\d{1,3}(?:[,–-]\d{1,3})*)?\s*$")
+MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+REFERENCES_RE = re.compile(r"^(references|bibliography|works cited|literature cited)$", re.I)
+
+FURNITURE_RES = [re.compile(p, re.I) for p in (
+    r"^©", r"\ball rights reserved\b", r"please cite this (paper|article)", r"^\*?\s*corresponding author",
+    r"^this is an open access article", r"^table of contents?$", r"^close$", r"^<sup>",
+    r"(<sup>.*){2,}", r"^(e-?mail|tel|fax)\s*:",
+)]
+TRAILER_RE = re.compile(r"^(related coverage|other providers|related articles|you may also like|recommended for you)\b", re.I)
+DROP_SECTIONS_RE = re.compile(r"^(article info(rmation)?|table of contents?|keywords?)$", re.I)
+CITATION_LINE_RE = re.compile(r"\bdoi:?\s*10\.\d{4,}/", re.I)
+
+
+@dataclass
+class _Para:
+    text: str
+    kind: str  # "para" | "heading" | "caption" | "bullet" | "line"
+    level: int = 0
+    bullet: str = ""
+
+
+def _inline_markdown(text: str) -> str:
+    text = re.sub(r"\[([^\]]+)\]\((?:[^)\s]+)\)", r"\1", text)  # [text](url) -> text
+    text = re.sub(r"<(https?://[^>\s]+)>", r"\1", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"\\([*_#\[\]()])", r"\1", text)
+    text = re.sub(r"^((?:Figure|Fig\.|Table)\s*\d+[a-z]?\.)(?=[A-Za-z])", r"\1 ", text)
+    return text
+
+
+def _join_lines(lines: list[str], whole_text: str) -> str:
+    """Re-flow wrapped lines into one line, joining words hyphenated at line ends.
+
+    "throm-" + "bocytopenia" -> "thrombocytopenia"; the hyphen stays when the hyphenated
+    form occurs elsewhere in the document not at a line break ("non-progressive"), or when
+    the part before it is not a lower-case word fragment ("T2-" + "weighted").
+    """
+    flat = re.sub(r"-[ \t]*\n\s*", "\x00", whole_text).lower()
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif re.search(r"\w-$", out):
+            m = re.search(r"([a-z]+)-$", out)
+            suffix = re.match(r"[a-z]+", line)
+            if m and suffix and f"{m.group(1)}-{suffix.group(0)}" not in flat:
+                out = out[:-1] + line
+            else:
+                out = out + line
+        else:
+            out = out + " " + line
+    return out
+
+
+def _is_heading_line(line: str) -> bool:
+    s = line.strip()
+    if not s or len(s) > 90 or BULLET_RE.match(s) or CAPTION_RE.match(s):
+        return False
+    words = s.split()
+    if s.endswith("?"):
+        return len(words) <= 16
+    if len(words) > 8 or TERMINAL_RE.search(s) or "," in s:
+        return False
+    return any(c.isalpha() for c in s) and (s[0].isupper() or s[0].isalpha())
+
+
+def _split_blocks(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    # a page break inside a sentence: the next block goes on in lower case
+    merged: list[list[str]] = []
+    for block in blocks:
+        prev = merged[-1] if merged else None
+        if prev and block[0].strip()[:1].islower() and not TERMINAL_RE.search(prev[-1]) \
+                and len(" ".join(prev)) > 40 and not MD_HEADING_RE.match(prev[-1].strip()):
+            prev.extend(block)
+        else:
+            merged.append(block)
+    return merged
+
+
+def _paragraphs(raw: RawDocument) -> list[_Para]:
+    text = raw.text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    markdown = raw.fmt in ("md", "html")
+    paras: list[_Para] = []
+    for block in _split_blocks(text):
+        # markdown headings may share a block with text
+        pending: list[str] = []
+
+        def flush_pending() -> None:
+            if pending:
+                paras.extend(_classify_block(pending, text, markdown))
+                pending.clear()
+
+        for line in block:
+            m = MD_HEADING_RE.match(line.strip()) if markdown else None
+            if m:
+                flush_pending()
+                paras.append(_Para(_inline_markdown(m.group(2)), "heading", level=len(m.group(1))))
+            else:
+                pending.append(line)
+        flush_pending()
+    return paras
+
+
+def _classify_block(lines: list[str], whole: str, markdown: bool) -> list[_Para]:
+    if markdown:
+        lines = [_inline_markdown(line) for line in lines]
+    # a bullet or numbered list: each item its own paragraph, wrapped lines joined to it
+    if any(BULLET_RE.match(line) for line in lines):
+        items: list[list[str]] = []
+        for line in lines:
+            if BULLET_RE.match(line) or not items:
+                items.append([line])
+            else:
+                items[-1].append(line)
+        out = []
+        for item in items:
+            joined = _join_lines(item, whole)
+            m = BULLET_RE.match(joined)
+            if m:
+                out.append(_Para(joined[m.end():], "bullet", bullet=joined[: m.end()].strip()))
+            else:
+                out.append(_Para(joined, "para"))
+        return out
+    if not markdown and len(lines) == 1 and _is_heading_line(lines[0]):
+        return [_Para(lines[0].strip(), "heading")]
+    if not markdown and len(lines) > 1:
+        # a heading on the first line of a wrapped paragraph ("DesCripTion\nA developmentally ...")
+        first = lines[0].strip()
+        if len(first.split()) <= 4 and not re.search(r"[,.;:]", first) and TERMINAL_RE.search(lines[-1]) \
+                and _is_heading_line(first):
+            return [_Para(first, "heading"), *_classify_block(lines[1:], whole, markdown)]
+        # a heading on the last line after a finished sentence ("... development.\n Learning points")
+        last = lines[-1].strip()
+        if len(last.split()) <= 5 and _is_heading_line(last) and re.search(r"[.!?]\s*$", lines[-2]):
+            return [*_classify_block(lines[:-1], whole, markdown), _Para(last, "heading")]
+    joined = _join_lines(lines, whole)
+    if CAPTION_RE.match(joined):
+        return [_Para(joined, "caption")]
+    if len(lines) > 1 and not markdown and not TERMINAL_RE.search(lines[-1]) and not re.search(r"[A-Za-z]-$", lines[-1].strip()):
+        # table-like block (rows without sentence punctuation): keep each line a paragraph
+        return [_Para(line.strip(), "line") for line in lines]
+    return [_Para(joined, "para")]
+
+
+def _is_furniture(text: str) -> bool:
+    return any(r.search(text.strip()) for r in FURNITURE_RES)
+
+
+def _merge_page_breaks(paras: list[_Para], whole: str) -> list[_Para]:
+    """Join a paragraph that stops mid-sentence with the body paragraph that continues it."""
+    out: list[_Para] = []
+    for p in paras:
+        prev = out[-1] if out else None
+        if prev and prev.kind == "para" and p.kind == "para" and not TERMINAL_RE.search(prev.text) \
+                and re.search(r"[\w,\-]$", prev.text) and (p.text[:1].islower() or len(prev.text) > 60):
+            prev.text = _join_lines([prev.text, p.text], whole)
+            continue
+        out.append(p)
+    return out
+
+
+def _title_case(title: str) -> str:
+    """Tidy odd casing of a heading label ("DesCripTion" -> "Description", "ABSTRACT" -> "Abstract")."""
+    t = title.strip().strip("*").strip()
+    letters = [c for c in t if c.isalpha()]
+    odd = (len(t.split()) == 1 and re.search(r"[a-z][A-Z]", t)) or (letters and all(c.islower() for c in letters)) \
+        or (len(letters) > 4 and all(c.isupper() for c in letters))
+    return t[:1].upper() + t[1:].lower() if odd else t
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", s.lower())
+
+
+def clean(raw: RawDocument) -> Document:
+    paras = _paragraphs(raw)
+    # drop the document title heading (it lives in the metadata)
+    if paras and paras[0].kind == "heading" and (paras[0].level == 1 or _norm(paras[0].text) == _norm(raw.meta.title)):
+        paras = paras[1:]
+    kept: list[_Para] = []
+    skip_section = False
+    after_cite = False
+    for p in paras:
+        if TRAILER_RE.match(p.text.strip()):
+            break
+        if p.kind == "heading":
+            skip_section = bool(DROP_SECTIONS_RE.match(p.text.strip()))
+            if skip_section:
+                continue
+        if skip_section:
+            continue
+        if _is_furniture(p.text):
+            after_cite = after_cite or "cite" in p.text.lower()
+            continue
+        in_refs = any(k.kind == "heading" and REFERENCES_RE.match(k.text.strip()) for k in kept[-200:]) and \
+            _current_heading_is_refs(kept)
+        if not in_refs and CITATION_LINE_RE.search(p.text) and len(p.text) < 600:
+            continue  # the "how to cite" line under an abstract
+        kept.append(p)
+    kept = _merge_page_breaks(kept, raw.text)
+    return _assemble(raw, kept)
+
+
+def _current_heading_is_refs(kept: list[_Para]) -> bool:
+    for p in reversed(kept):
+        if p.kind == "heading":
+            return bool(REFERENCES_RE.match(p.text.strip()))
+    return False
+
+
+def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
+    """Lay the paragraphs out as the cleaned text and record section and paragraph spans."""
+    parts: list[str] = []
+    pos = 0
+    sections: list[Section] = []
+    title, kind = "Overview", SectionKind.BODY
+    body_title = title
+    spans: list[Span] = []
+    sec_start = 0
+
+    def emit(s: str) -> int:
+        nonlocal pos
+        start = pos
+        parts.append(s)
+        pos += len(s)
+        return start
+
+    def close_section() -> None:
+        if spans:
+            sections.append(Section(title=title, kind=kind, start=sec_start, end=spans[-1].end, paragraphs=tuple(spans)))
+
+    for p in paras:
+        if p.kind == "heading":
+            close_section()
+            title = _title_case(p.text)
+            kind = SectionKind.REFERENCES if REFERENCES_RE.match(title) else SectionKind.BODY
+            body_title = title
+            spans = []
+            if pos:
+                emit("\n\n")
+            emit(title + "\n")
+            sec_start = pos
+            continue
+        if p.kind == "caption":
+            close_section()
+            m = CAPTION_RE.match(p.text)
+            label = ("Table " if p.text.lower().startswith("tab") else "Figure ") + m.group(1)
+            title, kind, spans = label, SectionKind.CAPTION, []
+            if pos:
+                emit("\n\n")
+            sec_start = pos
+            spans.append(Span(emit(p.text), pos))
+            close_section()
+            title, kind, spans = body_title, (SectionKind.REFERENCES if REFERENCES_RE.match(body_title) else SectionKind.BODY), []
+            sec_start = pos
+            continue
+        if pos and not parts[-1].endswith("\n"):
+            emit("\n" if p.kind == "line" and spans else "\n\n")
+        if not spans:
+            sec_start = pos
+        if p.bullet:
+            emit(("• " if p.bullet in "•►▪●◦‣∙·*-–" else p.bullet + " "))
+        start = emit(p.text)
+        spans.append(Span(start, pos))
+    close_section()
+    return Document(doc_id=raw.doc_id, path=raw.path, text="".join(parts), sections=tuple(sections),
+                    meta=raw.meta, sha256=raw.sha256)

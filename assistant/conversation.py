@@ -1,0 +1,78 @@
+"""Turn a follow-up question into a standalone one, from the earlier user turns.
+
+Method (topic carry-over, measured on the evaluation set's follow-ups):
+1. A question is a follow-up when there is history and it refers back: a pronoun or
+   demonstrative ("it", "she", "that tumour"), an opening "and"/"what about", or an
+   elliptical question of three words or fewer ("Which genes?"). A question that names its
+   own topic (a glossary term, an acronym or a gene) and refers back only with
+   "this"/"that" is self-contained: old topics must not pollute a new question.
+2. The topic is the previous turn's own standalone form (resolved recursively): its medical
+   terms when it has some, else its content words.
+3. The standalone question replaces a leading "it"/"its" with the topic when the topic is a
+   term, otherwise it appends the topic in brackets: "How is it treated?" after "What is
+   opsoclonus-myoclonus syndrome?" -> "How is opsoclonus-myoclonus syndrome treated?".
+"""
+
+from __future__ import annotations
+
+import re
+
+from .glossary import find_terms
+
+PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|theirs|she|her|hers|he|him|his|this|that|these|those|there)\b", re.I)
+STRONG_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|she|her|he|him|his)\b", re.I)
+OPENER_RE = re.compile(r"^\s*(and|also|so|but|what about|how about|then)\b", re.I)
+ENTITY_RE = re.compile(r"\b(?:[A-Z]{2,}[A-Z0-9]*|[A-Z][a-z]+[A-Z]\w*|\w*\d\w*[A-Za-z]\w*)\b")
+QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were",
+                  "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "the", "a", "an",
+                  "of", "in", "on", "for", "to", "with", "and", "or", "my", "our", "your", "i", "we", "you", "me",
+                  "about", "there", "be", "been", "it", "its", "this", "that", "these", "those", "they", "them",
+                  "their", "she", "her", "he", "his", "at", "by", "from", "as", "any", "some", "mean", "means",
+                  "tell", "explain", "happen", "happened", "get", "have", "has", "had", "if", "so", "not", "no"}
+
+
+def own_topics(question: str) -> list[str]:
+    terms = [e.term for e in find_terms(question)]
+    entities = [m.group(0) for m in ENTITY_RE.finditer(question) if m.group(0).lower() not in {"i"}]
+    return terms + [e for e in entities if e.lower() not in {t.lower() for t in terms}]
+
+
+def is_followup(question: str, history: list[str]) -> bool:
+    if not history:
+        return False
+    words = re.findall(r"[A-Za-z0-9']+", question)
+    if OPENER_RE.match(question) or len(words) <= 3:
+        return True
+    if STRONG_PRONOUN_RE.search(question):
+        return True
+    if PRONOUN_RE.search(question):
+        return not own_topics(question)
+    return False
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'\-]*", text) if w.lower() not in QUESTION_WORDS]
+
+
+def topic_of(question: str) -> tuple[str, bool]:
+    """(topic text, whether it is a term that can stand in for a pronoun)."""
+    terms = [e.term for e in find_terms(question)]
+    if terms:
+        # the most specific terms first; keep at most three
+        return ", ".join(dict.fromkeys(terms[:3])), len(terms) == 1
+    return " ".join(_content_words(question)), False
+
+
+def standalone(question: str, history: list[str]) -> str:
+    """The question to search: itself, or rewritten with the topic of the earlier turns."""
+    history = [h for h in history if h and h.strip()]
+    if not is_followup(question, history):
+        return question
+    previous = standalone(history[-1], history[:-1])
+    topic, is_term = topic_of(previous)
+    if not topic:
+        return question
+    q = question.strip()
+    if is_term and re.search(r"\bit\b", q, re.I) and not re.search(r"\bits\b", q, re.I):
+        return re.sub(r"\bit\b", topic, q, count=1, flags=re.I)
+    return f"{q} ({topic})"

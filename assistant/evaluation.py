@@ -1,0 +1,355 @@
+"""``assistant eval QA_JSONL``: score the real assistant on a QA file.
+
+Each question goes through ``Assistant.ask`` exactly as a user's would (history, audience,
+retriever), asking for ``max(10, largest cut-off)`` passages so that MRR can look at the top
+10. Retrieval metrics count the passages whether or not the answer abstained:
+
+- a passage is a *hit* when its text contains one of the question's evidence phrases,
+- hit@k = share of answerable questions with a hit among the first k passages,
+- MRR = mean over answerable questions of 1 / rank of the first hit in the top 10 (0 if none),
+- answer accuracy = share of answerable questions that did not abstain and whose answer
+  contains one of the answer phrases,
+- abstention rate = share of unanswerable questions that abstained,
+- false-abstention rate = share of answerable questions that abstained.
+
+Phrases and texts are compared in :func:`assistant.metrics.normalize` form. Latency is the
+wall time of each ``ask`` call with the index loaded and the model warm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .metrics import contains_any, first_hit_rank, hit_at_k, percentile, reciprocal_rank
+
+RETRIEVERS = ("hybrid", "dense", "bm25")
+AUDIENCES = ("parent", "clinician")
+MRR_DEPTH = 10
+CURVE_DEPTH = 10
+ABSTAINED = "(abstained)"
+SHOULD_ABSTAIN = "(abstain: the documents do not answer this)"
+
+
+# -- the QA file -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    question: str
+    history: tuple[str, ...] = ()
+    audience: str = "parent"
+    answerable: bool = True
+    evidence: tuple[str, ...] = ()
+    answer: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def followup(self) -> bool:
+        return bool(self.history)
+
+
+def _str_list(value: Any, name: str, where: str, errors: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(f"{where}: {name!r} must be a list of strings")
+        return ()
+    return tuple(value)
+
+
+def parse_qa(lines: Iterable[str], source: str = "<qa>") -> list[QAItem]:
+    """QA items from JSON lines; raises ValueError listing every problem with its line number."""
+    items: list[QAItem] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"{source}, line {n}"
+        try:
+            obj = json.loads(raw)
+        except ValueError as exc:
+            errors.append(f"{where}: not valid JSON ({exc})")
+            continue
+        if not isinstance(obj, dict):
+            errors.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
+            continue
+        before = len(errors)
+        qid = obj.get("id")
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool) or not str(qid).strip():
+            errors.append(f"{where}: 'id' is missing or empty")
+            qid = f"line-{n}"
+        qid = str(qid)
+        if qid in seen:
+            errors.append(f"{where}: id {qid!r} already used on line {seen[qid]}")
+        seen.setdefault(qid, n)
+        question = obj.get("question")
+        if not isinstance(question, str) or not question.strip():
+            errors.append(f"{where}: 'question' is missing or empty")
+        history = _str_list(obj.get("history"), "history", where, errors)
+        audience = obj.get("audience", "parent")
+        if audience not in AUDIENCES:
+            errors.append(f"{where}: 'audience' must be one of {', '.join(AUDIENCES)}, got {audience!r}")
+        answerable = obj.get("answerable", True)
+        if not isinstance(answerable, bool):
+            errors.append(f"{where}: 'answerable' must be true or false, got {answerable!r}")
+        evidence = _str_list(obj.get("evidence"), "evidence", where, errors)
+        answer = _str_list(obj.get("answer"), "answer", where, errors)
+        if answerable is True:
+            from .metrics import normalize
+
+            if not any(normalize(e) for e in evidence):
+                errors.append(f"{where}: an answerable question needs at least one 'evidence' phrase")
+            if not any(normalize(a) for a in answer):
+                errors.append(f"{where}: an answerable question needs at least one 'answer' phrase")
+        if len(errors) == before:
+            items.append(QAItem(qid, question, history, audience, answerable, evidence, answer, n))
+    if errors:
+        shown = errors[:25] + ([f"... and {len(errors) - 25} more problems"] if len(errors) > 25 else [])
+        raise ValueError(f"{source} has {len(errors)} problem(s):\n  " + "\n  ".join(shown))
+    if not items:
+        raise ValueError(f"{source} contains no questions")
+    return items
+
+
+def load_qa(path: str | Path) -> list[QAItem]:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"QA file {path} does not exist")
+    with path.open(encoding="utf-8") as fh:
+        return parse_qa(fh, str(path))
+
+
+def parse_cutoffs(text: str) -> list[int]:
+    """"1,3,5" -> [1, 3, 5] (sorted, unique, each >= 1)."""
+    try:
+        ks = sorted({int(x) for x in str(text).replace(" ", "").split(",") if x})
+    except ValueError:
+        raise ValueError(f"--k must be comma-separated whole numbers like 1,3,5, got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise ValueError(f"--k values must be at least 1, got {text!r}")
+    return ks
+
+
+# -- running ---------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    item: QAItem
+    hits: list[bool]
+    abstained: bool
+    correct: bool
+    answer: str | None
+    latency_ms: float
+    standalone: str = ""
+    passages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_question(assistant, item: QAItem, retriever: str, n_passages: int) -> Outcome:
+    t0 = time.perf_counter()
+    resp = assistant.ask(item.question, history=list(item.history), audience=item.audience, k=n_passages,
+                         retriever=retriever)
+    ms = (time.perf_counter() - t0) * 1000
+    hits = [contains_any(p.chunk.text, item.evidence) for p in resp.passages] if item.answerable else []
+    answer = None if resp.answer is None else resp.answer.text
+    correct = bool(item.answerable and not resp.abstained and answer is not None and contains_any(answer, item.answer))
+    brief = [{"rank": p.rank, "doc_id": p.chunk.doc_id, "section": p.chunk.section} for p in resp.passages[:3]]
+    return Outcome(item, hits, bool(resp.abstained), correct, answer, ms, resp.standalone_question, brief)
+
+
+def _rate(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def summarise(outcomes: Sequence[Outcome], cutoffs: Sequence[int]) -> dict[str, Any]:
+    """Metrics over a group of questions (None where the group has no question to count)."""
+    ans = [o for o in outcomes if o.item.answerable]
+    unans = [o for o in outcomes if not o.item.answerable]
+    out: dict[str, Any] = {"n": len(outcomes), "answerable": len(ans), "unanswerable": len(unans)}
+    for k in sorted(set(cutoffs) | {1, 3, 5}):
+        out[f"hit@{k}"] = _rate(int(sum(hit_at_k(o.hits, k) for o in ans)), len(ans))
+    out["mrr"] = (sum(reciprocal_rank(o.hits, MRR_DEPTH) for o in ans) / len(ans)) if ans else None
+    out["answer_accuracy"] = _rate(sum(o.correct for o in ans), len(ans))
+    out["abstention_rate"] = _rate(sum(o.abstained for o in unans), len(unans))
+    out["false_abstention_rate"] = _rate(sum(o.abstained for o in ans), len(ans))
+    lat = [o.latency_ms for o in outcomes]
+    out["latency_ms"] = {"p50": percentile(lat, 50), "p95": percentile(lat, 95)} if lat else {"p50": None, "p95": None}
+    return out
+
+
+def failures(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
+    rows = []
+    for o in outcomes:
+        if o.item.answerable and o.correct:
+            continue
+        if not o.item.answerable and o.abstained:
+            continue
+        if o.item.answerable:
+            kind = "false abstention" if o.abstained else "wrong answer"
+            expected: Any = list(o.item.answer)
+        else:
+            kind = "answered an unanswerable question"
+            expected = SHOULD_ABSTAIN
+        rows.append({"id": o.item.id, "question": o.item.question, "got": ABSTAINED if o.abstained else o.answer,
+                     "expected": expected, "kind": kind, "audience": o.item.audience,
+                     "history": list(o.item.history), "searched_as": o.standalone,
+                     "first_hit_rank": first_hit_rank(o.hits) if o.item.answerable else None,
+                     "top_passages": o.passages})
+    return rows
+
+
+def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3, 5), retriever: str = "hybrid",
+             n_passages: int | None = None, progress: bool = False) -> dict[str, Any]:
+    """Run every question through ``assistant.ask`` and return the metrics object."""
+    n_passages = n_passages or max(MRR_DEPTH, max(cutoffs))
+    seq: Iterable[QAItem] = items
+    if progress:
+        from tqdm import tqdm
+
+        seq = tqdm(items, desc=f"eval {retriever}", unit="q", file=sys.stderr, leave=False)
+    t0 = time.perf_counter()
+    outcomes = [run_question(assistant, item, retriever, n_passages) for item in seq]
+    result = summarise(outcomes, cutoffs)
+    result["retriever"] = retriever
+    result["passages_per_question"] = n_passages
+    result["by_audience"] = {a: summarise([o for o in outcomes if o.item.audience == a], cutoffs)
+                             for a in AUDIENCES if any(o.item.audience == a for o in outcomes)}
+    result["followups"] = summarise([o for o in outcomes if o.item.followup], cutoffs)
+    ans = [o for o in outcomes if o.item.answerable]
+    depth = min(CURVE_DEPTH, n_passages)
+    result["hit_curve"] = [sum(hit_at_k(o.hits, k) for o in ans) / len(ans) if ans else None
+                           for k in range(1, depth + 1)]
+    result["failures"] = failures(outcomes)
+    result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+# -- output ----------------------------------------------------------------------------------
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def format_tables(result: dict[str, Any], cutoffs: Sequence[int], source: str = "") -> str:
+    """The readable console summary (plain-text tables)."""
+    per = result.get("retrievers") or {result["retriever"]: result}
+    first = next(iter(per.values()))
+    hk = [f"hit@{k}" for k in cutoffs]
+    lines = []
+    head = f"QA set {source}: " if source else ""
+    lines.append(f"{head}{first['n']} questions ({first['answerable']} answerable, {first['unanswerable']} "
+                 f"unanswerable, {first['followups']['n']} follow-ups); {first['passages_per_question']} passages "
+                 f"asked per question, MRR over the top {min(MRR_DEPTH, first['passages_per_question'])}")
+    lines.append("")
+    cols = ["retriever", *hk, "MRR", "answer acc", "abstain (unans)", "false abstain", "p50 ms", "p95 ms"]
+    rows = [[name, *[_fmt(r.get(h)) for h in hk], _fmt(r["mrr"]), _fmt(r["answer_accuracy"]),
+             _fmt(r["abstention_rate"]), _fmt(r["false_abstention_rate"]),
+             f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p95']:.1f}"] for name, r in per.items()]
+    lines += _table(cols, rows)
+    for name, r in per.items():
+        lines.append("")
+        lines.append(f"{name}: by group")
+        groups = [("all", r)] + [(a, r["by_audience"][a]) for a in r["by_audience"]] + [("follow-ups", r["followups"])]
+        cols = ["group", "n", "answerable", *hk, "MRR", "answer acc", "false abstain", "unanswerable", "abstained"]
+        rows = [[g, str(s["n"]), str(s["answerable"]), *[_fmt(s.get(h)) for h in hk], _fmt(s["mrr"]),
+                 _fmt(s["answer_accuracy"]), _fmt(s["false_abstention_rate"]), str(s["unanswerable"]),
+                 _fmt(s["abstention_rate"])] for g, s in groups]
+        lines += _table(cols, rows)
+        n_fail = len(r["failures"])
+        if n_fail:
+            kinds: dict[str, int] = {}
+            for f in r["failures"]:
+                kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+            lines.append("  failures: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
+    return "\n".join(lines)
+
+
+def _table(cols: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    return out
+
+
+def combine(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The --retriever all object: the hybrid metrics at the top level, every retriever under 'retrievers'."""
+    top_name = "hybrid" if "hybrid" in results else next(iter(results))
+    return {**results[top_name], "retrievers": results}
+
+
+def apply_threads(n: int | str | None) -> int | None:
+    """Pin torch's CPU threads (``--threads N``; 0 or None: torch's own choice). ``auto`` uses the
+    cores other processes leave idle (1-minute load average), at least 1: on a busy machine more
+    OpenMP threads than free cores make torch several times slower, not faster."""
+    if n in (None, "", 0, "0"):
+        return None
+    import torch
+
+    if str(n).strip().lower() == "auto":
+        cores = os.cpu_count() or 1
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:
+            busy = 0.0
+        n = max(1, min(cores, int(cores - busy + 0.5)))
+    try:
+        n = int(n)
+    except ValueError:
+        raise ValueError(f"--threads must be a whole number or 'auto', got {n!r}") from None
+    if n < 1:
+        raise ValueError(f"--threads must be at least 1, got {n}")
+    torch.set_num_threads(n)
+    return n
+
+
+def main(args, settings) -> int:
+    from .service import Assistant, AssistantError
+    from .settings import PROJECT_ROOT
+
+    cutoffs = parse_cutoffs(getattr(args, "k", "1,3,5"))
+    items = load_qa(args.qa_file)
+    apply_threads(getattr(args, "threads", None))
+    retriever = getattr(args, "retriever", "hybrid") or "hybrid"
+    names = list(RETRIEVERS) if retriever == "all" else [retriever]
+    n_passages = getattr(args, "passages", None) or max(MRR_DEPTH, max(cutoffs))
+    assistant = Assistant(settings)
+    t0 = time.perf_counter()
+    try:
+        assistant.warm_up()
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    load_s = time.perf_counter() - t0
+    quiet = getattr(args, "quiet", False)
+    results = {}
+    for name in names:
+        results[name] = evaluate(assistant, items, cutoffs, name, n_passages, progress=not quiet and sys.stderr.isatty())
+    result = combine(results) if len(names) > 1 else results[names[0]]
+    result["qa_file"] = str(args.qa_file)
+    result["cutoffs"] = cutoffs
+    result["load_seconds"] = load_s
+    print(format_tables(result, cutoffs, str(args.qa_file)))
+    json_path = getattr(args, "json_path", None)
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"\nmetrics written to {json_path}")
+    if not getattr(args, "no_report", False):
+        from .report import write_eval_report
+
+        report = getattr(args, "report", None) or \
+            PROJECT_ROOT / "evals" / "reports" / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.html"
+        path = write_eval_report(result, report, source=str(args.qa_file), cutoffs=cutoffs)
+        print(f"report written to {path}")
+    return 0

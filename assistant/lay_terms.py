@@ -1,0 +1,35 @@
+"""Plain-language query expansion: a parent's words ("wobbly", "tummy bug") mapped to the
+documents' terms ("ataxia", "gastroenteritis"), from ``assistant/data/lay_terms.json``."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
+    data = json.loads(resources.files("assistant.data").joinpath("lay_terms.json").read_text(encoding="utf-8"))
+    out = []
+    for row in data["terms"]:
+        forms = sorted(row["plain"], key=len, reverse=True)
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms) + r")(?![\w-])", re.I)
+        out.append((pattern, tuple(row["medical"])))
+    return tuple(out)
+
+
+def expansions(question: str) -> list[str]:
+    """Document terms for the plain phrases in question that it does not already contain."""
+    lower = question.lower()
+    terms: list[str] = []
+    for pattern, medical in _table():
+        if pattern.search(question):
+            terms.extend(m for m in medical if m.lower() not in lower and m not in terms)
+    return terms
+
+
+def expand(question: str) -> str:
+    extra = expansions(question)
+    return f"{question} ({', '.join(extra)})" if extra else question

@@ -1,0 +1,91 @@
+"""Dense (FAISS), BM25 and hybrid retrieval over the chunks.
+
+Hybrid fuses the two ranked lists with reciprocal rank fusion (Cormack et al., 2009):
+``rrf(d) = sum over lists L containing d of 1 / (rrf_k + rank_L(d))``, ranks from 1.
+A chunk found by both lists is one result (merged by chunk id), and chunks with the same
+text are merged too. Reference-list chunks rank after body chunks, so a bibliography never
+crowds out the text that answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .schema import Retriever, SectionKind
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int  # index into LoadedIndex.chunks
+    score: float
+    dense: float | None = None  # cosine, when the dense list saw it
+    bm25: float | None = None
+
+
+def rrf_fuse(rankings: list[list[int]], rrf_k: int = 60, weights: list[float] | None = None) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of ranked id lists; best first, ties broken by id.
+
+    ``score(d) = sum_L w_L / (rrf_k + rank_L(d))`` with ranks from 1 and weights 1 by default.
+    """
+    weights = weights or [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError(f"{len(weights)} weights for {len(rankings)} rankings")
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class Searcher:
+    def __init__(self, index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0) -> None:
+        if dense_weight < 0:
+            raise ValueError(f"dense_weight must be >= 0, got {dense_weight}")
+        self.index = index
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+        self._norm_text = [re.sub(r"\W+", " ", c.text.lower()).strip() for c in index.chunks]
+
+    @property
+    def size(self) -> int:
+        return len(self.index.chunks)
+
+    def dense(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        n = min(n, self.size)
+        if n <= 0:
+            return []
+        scores, rows = self.index.dense.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), n)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def lexical(self, query: str, n: int) -> list[tuple[int, float]]:
+        return self.index.bm25.search(query, n)
+
+    def search(self, query: str, query_vector: np.ndarray | None, k: int,
+               retriever: Retriever = Retriever.HYBRID) -> list[Hit]:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        n = max(self.candidates, k * 3)
+        dense = self.dense(query_vector, n) if retriever in (Retriever.DENSE, Retriever.HYBRID) else []
+        lexical = self.lexical(query, n) if retriever in (Retriever.BM25, Retriever.HYBRID) else []
+        dmap, lmap = dict(dense), dict(lexical)
+        if retriever is Retriever.DENSE:
+            ranked = dense
+        elif retriever is Retriever.BM25:
+            ranked = lexical
+        else:
+            ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k, [self.dense_weight, 1.0])
+        hits: list[Hit] = []
+        seen_text: set[str] = set()
+        for row, score in ranked:
+            key = self._norm_text[row]
+            if key in seen_text:
+                continue
+            seen_text.add(key)
+            hits.append(Hit(row, score, dmap.get(row), lmap.get(row)))
+        # stable: body before references
+        hits.sort(key=lambda h: self.index.chunks[h.row].section_kind is SectionKind.REFERENCES)
+        return hits[:k]

@@ -1,0 +1,64 @@
+"""Settings, validated when built. Environment variables override the defaults:
+ASSISTANT_MODEL, ASSISTANT_DOCS, ASSISTANT_INDEX, ASSISTANT_CACHE_DIR."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Bump when cleaning, chunking, embedded text or BM25 tokenisation change: built indexes go stale.
+PIPELINE_VERSION = 2
+
+
+def cache_dir() -> Path:
+    """Project-local cache (tiktoken's BPE file lives here)."""
+    env = os.environ.get("ASSISTANT_CACHE_DIR")
+    return Path(env) if env else PROJECT_ROOT / ".cache"
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    max_tokens: int = 160  # tiktoken cl100k_base tokens per chunk
+    overlap_tokens: int = 40  # carried over from the previous chunk, whole sentences only
+    encoding: str = "cl100k_base"
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 16:
+            raise ValueError(f"max_tokens must be at least 16, got {self.max_tokens}")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens "
+                             f"(got {self.overlap_tokens} and {self.max_tokens})")
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = field(default_factory=lambda: os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL))
+    docs_dir: Path = field(default_factory=lambda: Path(os.environ.get("ASSISTANT_DOCS", PROJECT_ROOT / "docs_src")))
+    index_dir: Path = field(default_factory=lambda: Path(os.environ.get("ASSISTANT_INDEX", PROJECT_ROOT / "index")))
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    k: int = 5
+    rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al., 2009)
+    candidates: int = 50  # per retriever, before fusion
+    # weight of the dense list in hybrid fusion (BM25 has 1); 0.3 was best on evals/qa.jsonl (README)
+    dense_weight: float = field(default_factory=lambda: float(os.environ.get("ASSISTANT_DENSE_WEIGHT", "0.3")))
+    answer_depth: int = 5  # answers come from the top passages only, whatever k is
+    max_question_chars: int = 2000  # longer questions are cut to this, with a notice
+    batch_size: int = 32
+    abstain_threshold: float | None = None  # None: use the calibrated value in the package data
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "docs_dir", Path(self.docs_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        if not self.model or not str(self.model).strip():
+            raise ValueError("model must name a sentence-transformers model or a local folder")
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1, got {self.k}")
+        if self.max_question_chars < 10:
+            raise ValueError("max_question_chars must be at least 10")
+
+    def fingerprint(self) -> dict:
+        """What the built index depends on (besides the documents)."""
+        return {"model": self.model, "chunking": asdict(self.chunking), "pipeline": PIPELINE_VERSION}

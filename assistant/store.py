@@ -1,0 +1,205 @@
+"""The built index as plain, versioned files (no pickle), written atomically.
+
+Layout under the index folder::
+
+    current -> builds/<id>          symlink, swapped atomically (os.replace) after a build
+    builds/<id>/manifest.json       format, package version, model, chunking, FAISS type,
+                                    source file hashes, sha256 of every artifact below
+    builds/<id>/documents.jsonl     cleaned documents (text, sections, metadata)
+    builds/<id>/chunks.jsonl        chunks with offsets and sentence ids
+    builds/<id>/sentences.jsonl     sentences with offsets
+    builds/<id>/chunk_vectors.npy   normalised float32 vectors (reused by incremental builds)
+    builds/<id>/sentence_vectors.npy
+    builds/<id>/dense.faiss         FAISS index (inner product)
+    builds/<id>/bm25/               bm25s sparse matrices (.npy) and vocabulary (.json)
+    .lock                           held while a build writes
+
+A build that is killed leaves only a half-written ``builds/tmp-*`` folder, which the next
+build removes; ``current`` keeps pointing at the previous complete build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .schema import Chunk, Document, DocumentMeta, Section, SectionKind, Sentence, Span
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def document_to_dict(doc: Document) -> dict[str, Any]:
+    return {"doc_id": doc.doc_id, "path": doc.path, "sha256": doc.sha256, "text": doc.text,
+            "meta": {**asdict(doc.meta), "authors": list(doc.meta.authors)},
+            "sections": [{"title": s.title, "kind": s.kind.value, "start": s.start, "end": s.end,
+                          "paragraphs": [[p.start, p.end] for p in s.paragraphs]} for s in doc.sections]}
+
+
+def document_from_dict(d: dict[str, Any]) -> Document:
+    meta = DocumentMeta(**{**d["meta"], "authors": tuple(d["meta"]["authors"])})
+    sections = tuple(Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"],
+                             tuple(Span(a, b) for a, b in s["paragraphs"])) for s in d["sections"])
+    return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"])
+
+
+@dataclass
+class BuildArtifacts:
+    documents: list[Document]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray | None
+    manifest: dict[str, Any]
+
+
+class IndexStore:
+    """Reads and writes builds under one index folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def current(self) -> Path:
+        return self.root / "current"
+
+    def lock(self, timeout: float = 600):
+        from filelock import FileLock
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / ".lock"), timeout=timeout)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The current build's manifest; IndexMissing / IndexCorrupt when there is none to trust."""
+        if not self.current.exists():
+            if self.current.is_symlink():
+                raise IndexCorrupt(f"{self.current} points at a build that is gone")
+            raise IndexMissing(f"no index built in {self.root}")
+        path = self.current / MANIFEST
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"manifest {path} is unreadable ({exc})") from exc
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexCorrupt(f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}")
+        return manifest
+
+    def verify(self, manifest: dict[str, Any]) -> None:
+        """Every artifact the manifest names exists with its recorded sha256."""
+        build = self.current
+        for rel, digest in manifest.get("files", {}).items():
+            path = build / rel
+            if not path.is_file():
+                raise IndexCorrupt(f"index file {rel} is missing")
+            if _sha256(path) != digest:
+                raise IndexCorrupt(f"index file {rel} does not match its checksum (truncated or changed)")
+
+    def write(self, art: BuildArtifacts, faiss_index, bm25) -> Path:
+        """Write a complete build into a temporary folder, then swap ``current`` to it."""
+        import faiss
+
+        builds = self.root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        for stale in builds.glob("tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        tmp = builds / f"tmp-{build_id}"
+        tmp.mkdir()
+        _write_jsonl(tmp / "documents.jsonl", (document_to_dict(d) for d in art.documents))
+        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in art.chunks))
+        _write_jsonl(tmp / "sentences.jsonl", (asdict(s) for s in art.sentences))
+        np.save(tmp / "chunk_vectors.npy", art.chunk_vectors, allow_pickle=False)
+        if art.sentence_vectors is not None:
+            np.save(tmp / "sentence_vectors.npy", art.sentence_vectors, allow_pickle=False)
+        faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
+        bm25.save(tmp / "bm25")
+        files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        manifest = {**art.manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
+                    "build_id": build_id, "files": files}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        for path in [*tmp.rglob("*"), tmp]:
+            if path.is_file():
+                with path.open("rb") as fh:
+                    os.fsync(fh.fileno())
+        final = builds / build_id
+        os.rename(tmp, final)
+        link_tmp = self.root / f".current-{build_id}"
+        os.symlink(Path("builds") / build_id, link_tmp)
+        os.replace(link_tmp, self.current)  # atomic swap
+        self._remove_old(keep=final)
+        return final
+
+    def _remove_old(self, keep: Path) -> None:
+        for old in (self.root / "builds").iterdir():
+            if old.resolve() != keep.resolve() and not old.name.startswith("tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+        for link in self.root.glob(".current-*"):
+            link.unlink(missing_ok=True)
+
+    def read(self, manifest: dict[str, Any], with_sentence_vectors: bool = True) -> dict[str, Any]:
+        """Load the artifacts of the current build (after verify)."""
+        import faiss
+
+        build = self.current.resolve()
+        try:
+            documents = [document_from_dict(d) for d in _read_jsonl(build / "documents.jsonl")]
+            chunks = [Chunk.from_dict(c) for c in _read_jsonl(build / "chunks.jsonl")]
+            sentences = [Sentence(**s) for s in _read_jsonl(build / "sentences.jsonl")]
+            chunk_vectors = np.load(build / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
+            sentence_vectors = None
+            if with_sentence_vectors and (build / "sentence_vectors.npy").is_file():
+                sentence_vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False)
+            dense = faiss.read_index(str(build / "dense.faiss"))
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise IndexCorrupt(f"index in {build} cannot be read ({exc})") from exc
+        if dense.ntotal != len(chunks) or chunk_vectors.shape[0] != len(chunks):
+            raise IndexCorrupt(f"index in {build} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
+        from .lexical import BM25Index
+
+        try:
+            bm25 = BM25Index.load(build / "bm25")
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(f"BM25 index in {build} cannot be read ({exc})") from exc
+        return {"documents": documents, "chunks": chunks, "sentences": sentences, "chunk_vectors": chunk_vectors,
+                "sentence_vectors": sentence_vectors, "dense": dense, "bm25": bm25}

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real documents, the real model, a real index built once per session
+into a temporary folder (the project's own index/ is never touched by tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs_src"
+QA = ROOT / "evals" / "qa.jsonl"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embedding import Embedder
+
+    e = Embedder()
+    e.warm_up()
+    return e
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="session")
+def settings(index_dir):
+    from assistant.settings import Settings
+
+    return Settings(docs_dir=DOCS, index_dir=index_dir)
+
+
+@pytest.fixture(scope="session")
+def assistant(settings, embedder):
+    """The real assistant over the real documents (index built once)."""
+    from assistant.service import Assistant
+
+    return Assistant(settings, embedder=embedder).warm_up()
+
+
+@pytest.fixture()
+def docs_copy(tmp_path) -> Path:
+    """A private, writable copy of the documents folder."""
+    target = tmp_path / "docs"
+    shutil.copytree(DOCS, target)
+    return target

@@ -1,0 +1,306 @@
+"""The chat UI's API and HTML: the real app on a free port, called through gradio_client;
+the real assistant over the real documents (index built in a temporary folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, NOT_MEDICAL_ADVICE, Assistant
+
+ROOT = Path(__file__).resolve().parent.parent
+XSS = '<script>alert(1)</script> <img src=x onerror="window.__xss=1">'
+pytestmark = [  # Gradio's queue statistics use pandas options that pandas 3 deprecates; not ours to fix
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.I)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def feedback_log(tmp_path_factory):
+    from assistant.feedback import FeedbackLog
+
+    return FeedbackLog(tmp_path_factory.mktemp("feedback") / "feedback.jsonl")
+
+
+@pytest.fixture(scope="module")
+def server(assistant, feedback_log):
+    from assistant import ui
+
+    demo = ui.build_app(assistant, feedback_log)
+    _, url, _ = ui.launch(demo, port=free_port())
+    try:
+        yield demo, url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[1], verbose=False)
+
+
+def ask(client, question, history=(), audience="parent"):
+    return client.predict(question, list(history), audience, api_name="/ask")
+
+
+# -- the API --------------------------------------------------------------------------------
+def test_api_lists_only_ask(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert list(endpoints) == ["/ask"]
+    params = [p["parameter_name"] for p in endpoints["/ask"]["parameters"]]
+    assert params == ["question", "history", "audience"]
+
+
+def test_answer_structure(client):
+    r = ask(client, "What is opsoclonus-myoclonus syndrome?")
+    assert r["error"] is None and r["abstained"] is False and r["audience"] == "parent"
+    assert r["passages"], r
+    a = r["answer"]
+    passage = r["passages"][a["passage"]]
+    assert a["text"] and a["text"] in passage["text"]
+    assert passage["text"][a["start"]:a["end"]] == a["text"]
+    for p in r["passages"]:
+        assert p["citation"] and p["doc_id"] and p["title"] and p["evidence"]
+        assert isinstance(p["score"], float) and p["start"] < p["end"]
+    assert [p["rank"] for p in r["passages"]] == list(range(1, len(r["passages"]) + 1))
+    assert NOT_MEDICAL_ADVICE in r["notice"]
+    assert any(g["term"] for g in r["glossary"])
+
+
+def test_clinician_has_no_parent_notice(client):
+    r = ask(client, "What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?",
+            audience="clinician")
+    assert r["audience"] == "clinician" and r["error"] is None
+    assert NOT_MEDICAL_ADVICE not in r["notice"]
+    assert r["passages"] and all(p["citation"] for p in r["passages"])
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_follow_up_uses_history(client, as_json):
+    history = ["What is opsoclonus-myoclonus syndrome?"]
+    r = client.predict("How is it treated?", json.dumps(history) if as_json else history, "parent",
+                       api_name="/ask")
+    assert r["error"] is None
+    assert "opsoclonus" in r["standalone_question"].lower()
+    texts = " ".join([p["text"] for p in r["passages"]] + [(r["answer"] or {}).get("text", "")])
+    assert TREATMENT.search(texts), texts[:500]
+
+
+def test_out_of_scope_abstains(client):
+    r = ask(client, "What is the capital of France?")
+    assert r["abstained"] is True and r["answer"] is None and r["message"] == NOT_ANSWERED
+    assert r["error"] is None
+
+
+def test_empty_long_and_bad_input_are_friendly(client):
+    r = ask(client, "   ")
+    assert r["message"] == EMPTY_QUESTION and r["abstained"] is True and r["error"] is None
+    r = ask(client, "What causes cerebellar hypoplasia? " * 300)  # ~10,000 characters
+    assert r["error"] is None and "longer than" in r["notice"]
+    r = ask(client, "What causes cerebellar hypoplasia?", audience="nurse")
+    assert r["error"]["kind"] == "bad_request" and "parent" in r["message"]
+    r = client.predict("What causes cerebellar hypoplasia?", "not json", "parent", api_name="/ask")
+    assert r["error"] is None  # a plain string counts as one earlier question
+
+
+def test_no_files_outside_gradio_folders(server):
+    import httpx
+
+    url = server[1]
+    for target in ("/etc/passwd", str(ROOT / "pyproject.toml"), str(ROOT / "assistant" / "ui.py")):
+        resp = httpx.get(f"{url}gradio_api/file={target}", timeout=10)
+        assert resp.status_code in (403, 404), (target, resp.status_code)
+        assert "root:" not in resp.text and "[project]" not in resp.text
+
+
+def test_server_is_local_only(server):
+    demo, url = server
+    assert url.startswith("http://127.0.0.1:")
+    assert demo.share_url is None
+
+
+# -- the chat turn and its HTML (what the Chatbot shows) -----------------------------------
+def test_parent_reply_html(server):
+    app = server[0].chat_app
+    html, record, resp = app.answer("What is opsoclonus-myoclonus syndrome?", "parent", [])
+    n = resp.passages[resp.answer.passage].rank
+    assert f'<span class="asst-cite">[{n}]</span>' in html
+    assert "<mark>" in html and "<details class=\"asst-sources\"><summary>Sources" in html
+    assert "Words explained" in html and NOT_MEDICAL_ADVICE.replace("'", "&#x27;") in html
+    assert html.count('class="asst-source"') == len(resp.passages)
+    assert record["answer"] == resp.answer.text and record["citations"][resp.answer.passage]["cited"]
+
+
+def test_clinician_reply_leads_with_quote_and_full_citation(server):
+    app = server[0].chat_app
+    html, _, resp = app.answer("What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?",
+                               "clinician", [])
+    assert not resp.abstained
+    assert html.index('class="asst-quote"') < html.index('class="asst-ref"') < html.index("Sources")
+    p = resp.passages[resp.answer.passage]
+    if p.meta.doi:
+        assert f"doi:{p.meta.doi}" in html
+    assert "Words explained" not in html and "not medical advice" not in html
+
+
+def test_abstention_html_lists_related_passages_open(server):
+    app = server[0].chat_app
+    html, record, resp = app.answer("What is the capital of France?", "parent", [])
+    assert resp.abstained and "The documents don&#x27;t answer this." in html
+    if resp.passages:
+        assert html.count("<li>") == len(resp.passages) and "Related passages" in html
+    assert record["abstained"] is True and record["answer"] == ""
+
+
+def test_hostile_text_is_escaped(assistant):
+    from assistant import ui
+
+    resp = assistant.ask("What is opsoclonus-myoclonus syndrome?")
+    p = resp.passages[resp.answer.passage]
+    bad_chunk = replace(p.chunk, text=XSS + " " + p.chunk.text, section=XSS)
+    bad_meta = replace(p.meta, title=XSS, authors=(XSS,), journal=XSS, doi='x" onmouseover="alert(1)',
+                       source="javascript:alert(1)")
+    passages = list(resp.passages)
+    passages[resp.answer.passage] = replace(p, chunk=bad_chunk, meta=bad_meta, citation=XSS, evidence=XSS)
+    answer = replace(resp.answer, text=XSS, start=0, end=len(XSS))
+    bad = replace(resp, passages=tuple(passages), answer=answer, question=XSS, standalone_question=XSS)
+    for audience in ("parent", "clinician"):
+        html = ui.reply_html(replace(bad, audience=type(resp.audience)(audience)))
+        assert "<script" not in html and "<img" not in html and "javascript:" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert 'onmouseover="' not in html and 'onerror="' not in html
+    assert ui.user_html(XSS) == f'<span class="asst-user">{ui.esc(XSS)}</span>'
+    assert "<script" not in ui.error_html(XSS, XSS)
+
+
+def test_ten_thousand_characters_in_the_chat(server):
+    from assistant.ui import user_html
+
+    app = server[0].chat_app
+    question = ("Why is my child's cerebellum small? " * 300)[:10_000]
+    html, _, resp = app.answer(question, "parent", [])
+    assert "longer than" in html and "Traceback" not in html
+    echo = user_html(question)
+    assert "10,000 characters" in echo and len(echo) < 1000
+
+
+def test_feedback_from_the_chat(server, feedback_log):
+    app = server[0].chat_app
+    _, record, _ = app.answer("What causes cerebellar hypoplasia?", "parent", [])
+    before = len(feedback_log.read())
+    assert "saved" in app.vote(False, 1, {"1": record})
+    assert "no answer" in app.vote(True, 7, {"1": record})
+    rows = feedback_log.read()
+    assert len(rows) == before + 1
+    row = rows[-1]
+    assert row["vote"] == "down" and row["question"] == "What causes cerebellar hypoplasia?"
+    assert row["citations"] and {"doc_id", "chunk_id", "start", "end"} <= set(row["citations"][0])
+
+
+def test_missing_index_is_a_friendly_message(tmp_path, embedder):
+    from assistant import ui
+    from assistant.settings import Settings
+
+    empty = tmp_path / "docs"
+    empty.mkdir()
+    broken = Assistant(Settings(docs_dir=empty, index_dir=tmp_path / "index"), embedder=embedder)
+    app = ui.ChatApp(broken)
+    html, record, resp = app.answer("What causes cerebellar hypoplasia?", "parent", [])
+    assert resp is None and "cannot answer right now" in html and "assistant build" in html
+    assert "Traceback" not in html
+    r = app.api_ask("What causes cerebellar hypoplasia?", [], "parent")
+    assert r["error"]["kind"] == "unavailable" and r["abstained"] is True and r["passages"] == []
+    assert "cannot be shown" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}}) or \
+        "not available" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}})
+
+
+def test_unexpected_errors_never_show_a_traceback(settings, embedder):
+    from assistant import ui
+
+    class Failing(Assistant):  # a real Assistant whose answering step breaks
+        def ask(self, *args, **kwargs):
+            raise RuntimeError("secret internal detail")
+
+    app = ui.ChatApp(Failing(settings, embedder=embedder))
+    html, record, resp = app.answer("What causes cerebellar hypoplasia?", "parent", [])
+    assert "Something went wrong" in html and "secret internal detail" not in html
+    r = app.api_ask("What causes cerebellar hypoplasia?")
+    assert r["error"]["kind"] == "internal" and "secret" not in json.dumps(r)
+
+
+def test_read_in_context(server, assistant):
+    from assistant import ui
+
+    app = server[0].chat_app
+    resp = assistant.ask("What is opsoclonus-myoclonus syndrome?")
+    items = dict(ui._sources_for(resp, 1))
+    first = next(iter(items))
+    assert "(quoted)" in items[first]["label"]
+    html = app.show(first, items)
+    ctx = assistant.show(resp.passages[resp.answer.passage].chunk.doc_id, resp.answer.doc_start,
+                         resp.answer.doc_end)
+    assert f"<mark>{ui.esc(ctx.text[ctx.mark_start:ctx.mark_end])}</mark>" in html
+    assert ui.esc(ctx.section) in html
+    assert app.show(None, items) == ui.CONTEXT_PLACEHOLDER
+    assert "cannot be shown" in app.show("k", {"k": {"doc_id": "no-such-doc", "at": 0, "end": 5}})
+
+
+# -- `assistant serve` ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_assistant_serve_command(assistant, settings, tmp_path):
+    """The real command: warm up, print the URL, answer through the API, stop cleanly on SIGTERM."""
+    from gradio_client import Client
+
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_FEEDBACK": str(tmp_path / "fb" / "feedback.jsonl"),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--docs",
+                             str(settings.docs_dir), "--index", str(settings.index_dir)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            lines.append(line)
+            if "Chat UI ready" in line:
+                break
+        out = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in out, out
+        r = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "What causes cerebellar hypoplasia?", [], "parent", api_name="/ask")
+        assert r["passages"] and r["error"] is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        rest = proc.stdout.read()  # (communicate() would skip what readline() already buffered)
+    out = "".join(lines) + (rest or "")
+    assert proc.returncode == 0, out
+    assert "0.0.0.0" not in out and "Traceback" not in out
+    assert str(tmp_path / "fb" / "feedback.jsonl") in out
