@@ -6,6 +6,7 @@ relevance(s) = W_COS * cos(q, s) + W_CHUNK * cos(q, chunk of s)
                - QUANTITY_PENALTY if the question asks for a quantity and s states none
 choice(s)    = relevance(s) + W_NOVELTY * novelty(s) - RANK_STEP * passage rank
                + PLAIN_BONUS (parents, plain-language article)
+               - FOCUS_PENALTY if s has none of the question's focus terms
 - cos: the question vector against sentence vectors computed at index time;
 - overlap: IDF-weighted share of the question's stemmed terms found in s, with IDF taken
   among the candidate sentences (local: the shared topic weighs little, the asked-about
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -40,10 +41,11 @@ RANK_STEP = 0.005
 PLAIN_BONUS = 0.04  # parent view: prefer the plain-language article when it answers about as well
 PAIR_PENALTY = 0.03  # a two-sentence answer must be clearly better than either sentence
 QUANTITY_PENALTY = 0.3
-# The question's focus terms: its terms that few candidate sentences share (the asked-about
-# attribute, e.g. "incidence"), when some do. A sentence with none of them is penalised.
+# The question's focus terms: its rarest terms among the candidate sentences (the asked-about
+# attribute, e.g. "incidence"), when at most FOCUS_MAX_DF candidates have them. A sentence
+# with none of them is penalised.
 FOCUS_MAX_DF = 2
-FOCUS_PENALTY = 0.1
+FOCUS_PENALTY = 0.2
 DEFAULT_THRESHOLD = 0.45
 
 QUANTITY_Q_RE = re.compile(
@@ -145,7 +147,10 @@ class Answerer:
     def best(self, question: str, q_vec: np.ndarray, passages: list, audience: Audience) -> Candidate | None:
         """The best answer candidate among the passages' sentences (None if there are none)."""
         ranked = self.candidates(question, q_vec, passages, audience)
-        return ranked[0] if ranked else None
+        if not ranked:
+            return None
+        # confidence: how well the best-matching sentence fits (the chosen one may add more)
+        return replace(ranked[0], confidence=max(c.confidence for c in ranked))
 
     def candidates(self, question: str, q_vec: np.ndarray, passages: list, audience: Audience) -> list[Candidate]:
         """All answer candidates, best first."""
@@ -159,7 +164,9 @@ class Answerer:
         local = self.local_idf(q_tokens, [self._tokens[sid] for sid in pool])
         corpus = self.corpus_idf(q_tokens)
         pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in q_tokens}
-        focus = {t for t, df in pool_df.items() if 1 <= df <= FOCUS_MAX_DF}
+        present = [df for df in pool_df.values() if df >= 1]
+        rarest = min(present) if present else 0
+        focus = {t for t, df in pool_df.items() if df == rarest} if 1 <= rarest <= FOCUS_MAX_DF else set()
         rows = {c.chunk_id: i for i, c in enumerate(self.index.chunks)} if not hasattr(self, "_rows") else self._rows
         self._rows = rows
         candidates: list[Candidate] = []
@@ -175,10 +182,8 @@ class Answerer:
                 s = self.sentences[sid]
                 toks = self._tokens[sid]
                 rel = self._relevance(float(sims[j]), chunk_cos, toks, local, corpus, s.text, wants_quantity, question)
-                if focus and not focus & toks:
-                    rel -= FOCUS_PENALTY
                 novelty = len(toks - q_tokens) / max(1, len(toks))
-                score = rel + W_NOVELTY * novelty + bonus
+                score = rel + W_NOVELTY * novelty + bonus - (FOCUS_PENALTY if focus and not focus & toks else 0.0)
                 singles.append(score)
                 candidates.append(Candidate(p_index, (sid,), s.start, s.end, score, rel))
             for j in range(len(ids) - 1):
@@ -187,10 +192,9 @@ class Answerer:
                 cos = float(vec @ q_vec / (np.linalg.norm(vec) or 1.0))
                 toks = self._tokens[ids[j]] | self._tokens[ids[j + 1]]
                 rel = self._relevance(cos, chunk_cos, toks, local, corpus, a.text + " " + b.text, wants_quantity, question)
-                if focus and not focus & toks:
-                    rel -= FOCUS_PENALTY
                 novelty = len(toks - q_tokens) / max(1, len(toks))
-                score = rel + W_NOVELTY * novelty + bonus - PAIR_PENALTY
+                score = rel + W_NOVELTY * novelty + bonus - PAIR_PENALTY \
+                    - (FOCUS_PENALTY if focus and not focus & toks else 0.0)
                 if score > max(singles[j], singles[j + 1]):
                     candidates.append(Candidate(p_index, (ids[j], ids[j + 1]), a.start, b.end, score, rel))
         return sorted(candidates, key=lambda c: -c.score)

@@ -26,6 +26,9 @@ CAPTION_RE = re.compile(r"^(?:fig(?:ure)?|table)\.?\s*(\d+[a-z]?)\b", re.I)
 TERMINAL_RE = re.compile(r"[.!?:;)\]”\"'](?:\d{1,3}(?:[,–-]\d{1,3})*)?\s*$")
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 REFERENCES_RE = re.compile(r"^(references|bibliography|works cited|literature cited)$", re.I)
+# headings that stand at the top level whatever came before them
+TOP_LEVEL_RE = re.compile(r"^(conclusions?|summary|faqs?|frequently asked questions|introduction|discussion|abstract|"
+                          r"acknowledge?ments?|references|bibliography|disclaimer)$", re.I)
 
 FURNITURE_RES = [re.compile(p, re.I) for p in (
     r"^©", r"\ball rights reserved\b", r"please cite this (paper|article)", r"^\*?\s*corresponding author",
@@ -269,16 +272,29 @@ def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
         if spans:
             sections.append(Section(title=title, kind=kind, start=sec_start, end=spans[-1].end, paragraphs=tuple(spans)))
 
-    for p in paras:
-        if p.kind == "heading":
-            close_section()
-            title = _title_case(p.text)
-            kind = SectionKind.REFERENCES if REFERENCES_RE.match(title) else SectionKind.BODY
-            body_title = title
-            spans = []
+    # a heading directly followed by another heading is a parent ("Treatment Options" over
+    # "TherapyFocused Care"); its children are titled "Parent › Child" until the next parent
+    parents = {i for i, p in enumerate(paras[:-1]) if p.kind == "heading" and paras[i + 1].kind == "heading"}
+    parent = ""
+    for i, p in enumerate(paras):
+        if p.kind == "heading" and i in parents:
+            parent = _title_case(p.text)
             if pos:
                 emit("\n\n")
-            emit(title + "\n")
+            emit(parent + "\n")
+            continue
+        if p.kind == "heading":
+            close_section()
+            own = _title_case(p.text)
+            if TOP_LEVEL_RE.match(own):
+                parent = ""
+            title = f"{parent} › {own}" if parent else own
+            kind = SectionKind.REFERENCES if REFERENCES_RE.match(own) else SectionKind.BODY
+            body_title = title
+            spans = []
+            if pos and not parts[-1].endswith("\n"):
+                emit("\n\n")
+            emit(own + "\n")
             sec_start = pos
             continue
         if p.kind == "caption":

@@ -20,7 +20,7 @@ from .embedding import Embedder
 from .loaders import file_digest, load_folder, source_files, doc_id_for
 from .schema import Chunk, Document, Sentence
 from .settings import Settings
-from .store import BuildArtifacts, IndexCorrupt, IndexMissing, IndexStore
+from .store import BUILD_DIR_KEY, BuildArtifacts, IndexCorrupt, IndexMissing, IndexStore
 
 # Exact search up to this many vectors; HNSW above (see `assistant bench --chunks`, README).
 HNSW_FROM = 200_000
@@ -175,9 +175,11 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             except Exception as exc:  # one odd document must not stop the build
                 report.warnings.append(f"{Path(raw.path).name}: could not be cleaned "
                                        f"({type(exc).__name__}: {exc}); skipped")
+                log(f"warning: {report.warnings[-1]}")
                 continue
             if not doc.sections:
                 report.warnings.append(f"{Path(raw.path).name}: no text left after cleaning; skipped")
+                log(f"warning: {report.warnings[-1]}")
                 continue
             docs.append(doc)
         if not docs:
@@ -203,6 +205,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             except Exception as exc:  # one odd document must not stop the build
                 report.warnings.append(f"{Path(doc.path).name}: could not be chunked "
                                        f"({type(exc).__name__}: {exc}); skipped")
+                log(f"warning: {report.warnings[-1]}")
                 continue
             report.warnings.extend(part.warnings)
             chunks.extend(part.chunks)
@@ -277,32 +280,50 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
 def load_index(settings: Settings) -> LoadedIndex:
     """Load the current build, verified; raises IndexMissing / IndexCorrupt."""
     store = IndexStore(settings.index_dir)
-    manifest = store.read_manifest()
-    store.verify(manifest)
-    data = store.read(manifest)
+    for attempt in range(3):
+        manifest = store.read_manifest()
+        try:
+            store.verify(manifest)
+            data = store.read(manifest)
+            break
+        except IndexCorrupt:
+            # a build that finished meanwhile swaps `current` and removes the build being read:
+            # read the new one instead of calling a complete index corrupt
+            if attempt == 2 or _current_build(store) == manifest.get(BUILD_DIR_KEY):
+                raise
     return LoadedIndex(manifest=manifest, documents={d.doc_id: d for d in data["documents"]},
                        chunks=data["chunks"], sentences=data["sentences"], chunk_vectors=data["chunk_vectors"],
                        sentence_vectors=data["sentence_vectors"], dense=data["dense"], bm25=data["bm25"],
-                       path=store.current.resolve())
+                       path=Path(manifest[BUILD_DIR_KEY]))
+
+
+def _current_build(store: IndexStore) -> str | None:
+    try:
+        return str(store.current.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return None
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = False,
                  log: Log = _stderr) -> LoadedIndex:
     """Load the index; build it first when it is missing, stale or corrupt."""
     store = IndexStore(settings.index_dir)
+    problem, action = f"no index in {settings.index_dir}", "building it"
     try:
         manifest = store.read_manifest()
         store.verify(manifest)
         reasons = stale_reasons(settings, manifest)
         if not reasons:
             return load_index(settings)
-        log("index is stale (" + "; ".join(reasons[:5]) + "); rebuilding")
+        problem, action = "index is stale (" + "; ".join(reasons[:5]) + ")", "rebuilding"
     except IndexMissing:
-        log(f"no index in {settings.index_dir}; building it")
+        pass
     except IndexCorrupt as exc:
-        log(f"index unusable ({exc}); rebuilding")
+        problem, action = f"index unusable ({exc})", "rebuilding"
     if not settings.docs_dir.is_dir():
-        raise IndexMissing(f"the index cannot be built: documents folder {settings.docs_dir} does not exist")
+        raise IndexMissing(f"{problem}, and it cannot be {'rebuilt' if action == 'rebuilding' else 'built'}: "
+                           f"documents folder {settings.docs_dir} does not exist")
+    log(f"{problem}; {action}")
     report = build_index(settings, embedder=embedder, progress=progress, log=log)
     log(report.summary())
     return load_index(settings)

@@ -105,25 +105,25 @@ def _decode(data: bytes, path: Path, warnings: list[str]) -> str:
 def _read_meta(path: Path, fallback_title: str) -> DocumentMeta:
     sidecar = meta_path(path)
     data: dict = {}
-    name = display_name(sidecar)
+    name = f"{display_name(path)}: its metadata file {display_name(sidecar)}"
     if sidecar.is_file():
         try:
             data = json.loads(sidecar.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DocumentError(f"{name}: metadata is not valid JSON ({exc}); fix or remove it") from exc
+            raise DocumentError(f"{name} is not valid JSON ({exc}); fix or remove it; skipped") from exc
         if not isinstance(data, dict):
-            raise DocumentError(f"{name}: metadata must be a JSON object, not {type(data).__name__}; "
-                                "fix or remove it")
+            raise DocumentError(f"{name} must hold a JSON object, not {type(data).__name__}; "
+                                "fix or remove it; skipped")
     year = data.get("year")
     try:
         year = int(year) if year not in (None, "") else None
     except (TypeError, ValueError):
-        raise DocumentError(f"{name}: year {year!r} is not a number; fix or remove it") from None
+        raise DocumentError(f"{name} gives year {str(year)[:40]!r}, not a number; fix it; skipped") from None
     authors = data.get("authors") or ()
     if isinstance(authors, str):
         authors = [authors]
     if not isinstance(authors, (list, tuple)):
-        raise DocumentError(f"{name}: authors must be a list of names; fix or remove it")
+        raise DocumentError(f"{name} must give authors as a list of names; fix it; skipped")
 
     def text_or_none(key: str) -> str | None:
         value = data.get(key)
@@ -147,7 +147,7 @@ def load_file(path: Path) -> tuple[RawDocument, list[str]]:
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
         raise DocumentError(f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
-                            f"supported: {', '.join(sorted(SUPPORTED))}")
+                            f"supported: {', '.join(sorted(SUPPORTED))}; skipped")
     try:
         size = path.stat().st_size
         if size == 0:

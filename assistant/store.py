@@ -37,6 +37,9 @@ from .schema import Chunk, Document, DocumentMeta, Section, SectionKind, Sentenc
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+# Every complete build has these (sentence vectors are optional); a manifest without them is not trusted.
+REQUIRED_FILES = ("documents.jsonl", "chunks.jsonl", "sentences.jsonl", "chunk_vectors.npy", "dense.faiss")
+BUILD_DIR_KEY = "_build_dir"  # added on read, never written
 
 
 class IndexError_(RuntimeError):
@@ -57,6 +60,20 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in ``path`` durable (best effort where unsupported)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -116,20 +133,46 @@ class IndexStore:
             if self.current.is_symlink():
                 raise IndexCorrupt(f"{self.current} points at a build that is gone")
             raise IndexMissing(f"no index built in {self.root}")
-        path = self.current / MANIFEST
+        try:
+            build = self.current.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # removed meanwhile, or a symlink loop
+            raise IndexCorrupt(f"{self.current} cannot be resolved ({exc})") from exc
+        path = build / MANIFEST
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexCorrupt(f"manifest {path} is unreadable ({exc})") from exc
+        if not isinstance(manifest, dict):
+            raise IndexCorrupt(f"manifest {path} is not a JSON object")
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexCorrupt(f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}")
+        files = manifest.get("files")
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise IndexCorrupt(f"manifest {path} has no valid list of files and checksums")
+        missing = [name for name in REQUIRED_FILES if name not in files]
+        if missing:
+            raise IndexCorrupt(f"manifest {path} does not list {', '.join(missing)}")
+        if not isinstance(manifest.get("model"), dict) or "name" not in manifest["model"]:
+            raise IndexCorrupt(f"manifest {path} does not name the embedding model")
+        manifest[BUILD_DIR_KEY] = str(build)  # later reads use this build even if `current` moves
         return manifest
+
+    def _build_dir(self, manifest: dict[str, Any]) -> Path:
+        """The folder of the build the manifest was read from (not whatever `current` is now)."""
+        pinned = manifest.get(BUILD_DIR_KEY)
+        return Path(pinned) if pinned else self.current.resolve()
 
     def verify(self, manifest: dict[str, Any]) -> None:
         """Every artifact the manifest names exists with its recorded sha256."""
-        build = self.current
-        for rel, digest in manifest.get("files", {}).items():
+        build = self._build_dir(manifest)
+        files = manifest.get("files")
+        if not files:
+            raise IndexCorrupt("the manifest lists no index files")
+        root = build.resolve()
+        for rel, digest in files.items():
             path = build / rel
+            if root not in path.resolve().parents:
+                raise IndexCorrupt(f"index file {rel} is outside the build folder")
             if not path.is_file():
                 raise IndexCorrupt(f"index file {rel} is missing")
             if _sha256(path) != digest:
@@ -157,16 +200,25 @@ class IndexStore:
         files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         manifest = {**art.manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
                     "build_id": build_id, "files": files}
+        manifest.pop(BUILD_DIR_KEY, None)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        for path in [*tmp.rglob("*"), tmp]:
+        for path in tmp.rglob("*"):
             if path.is_file():
                 with path.open("rb") as fh:
                     os.fsync(fh.fileno())
+        for folder in [*(p for p in tmp.rglob("*") if p.is_dir()), tmp]:
+            _fsync_dir(folder)
         final = builds / build_id
         os.rename(tmp, final)
         link_tmp = self.root / f".current-{build_id}"
         os.symlink(Path("builds") / build_id, link_tmp)
+        if self.current.is_dir() and not self.current.is_symlink():
+            # a real folder named `current` (copied by hand?) cannot be swapped atomically: move it
+            # aside with the temporary folders, which the next build removes
+            os.rename(self.current, builds / f"tmp-replaced-{build_id}")
         os.replace(link_tmp, self.current)  # atomic swap
+        _fsync_dir(builds)
+        _fsync_dir(self.root)
         self._remove_old(keep=final)
         return final
 
@@ -181,7 +233,7 @@ class IndexStore:
         """Load the artifacts of the current build (after verify)."""
         import faiss
 
-        build = self.current.resolve()
+        build = self._build_dir(manifest)
         try:
             documents = [document_from_dict(d) for d in _read_jsonl(build / "documents.jsonl")]
             chunks = [Chunk.from_dict(c) for c in _read_jsonl(build / "chunks.jsonl")]
@@ -191,10 +243,19 @@ class IndexStore:
             if with_sentence_vectors and (build / "sentence_vectors.npy").is_file():
                 sentence_vectors = np.load(build / "sentence_vectors.npy", allow_pickle=False)
             dense = faiss.read_index(str(build / "dense.faiss"))
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError) as exc:
             raise IndexCorrupt(f"index in {build} cannot be read ({exc})") from exc
         if dense.ntotal != len(chunks) or chunk_vectors.shape[0] != len(chunks):
             raise IndexCorrupt(f"index in {build} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
+        dim = manifest.get("model", {}).get("dimension")
+        dims = {dense.d, chunk_vectors.shape[1] if chunk_vectors.ndim == 2 else -1,
+                *([] if sentence_vectors is None else [sentence_vectors.shape[-1]])}
+        if len(dims) != 1 or (dim is not None and dims != {dim}):
+            raise IndexCorrupt(f"index in {build} is inconsistent: vector sizes {sorted(dims)}, "
+                               f"the model gives {dim}")
+        if sentence_vectors is not None and sentence_vectors.shape[0] != len(sentences):
+            raise IndexCorrupt(f"index in {build} is inconsistent: {sentence_vectors.shape[0]} sentence vectors "
+                               f"for {len(sentences)} sentences")
         from .lexical import BM25Index
 
         try:

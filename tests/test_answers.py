@@ -1,0 +1,114 @@
+"""Extractive answers, abstention, audience and glossary on the real documents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.evaluation import load_qa
+from assistant.service import NOT_ANSWERED
+
+from conftest import QA
+
+
+def test_answer_contains_50_percent(assistant):
+    r = assistant.ask("What proportion of children with OMS have a neuroblastoma?")
+    assert not r.abstained and "50%" in r.answer.text
+
+
+def test_answer_names_the_molar_tooth_sign(assistant):
+    r = assistant.ask("Which MRI sign is typical of Joubert syndrome?")
+    assert not r.abstained and "molar tooth" in r.answer.text
+
+
+def test_followup_finds_the_treatment_text(assistant):
+    r = assistant.ask("How is it treated?", history=["What is opsoclonus-myoclonus syndrome?"])
+    assert "opsoclonus-myoclonus syndrome" in r.standalone_question.lower()
+    texts = " ".join(p.chunk.text for p in r.passages[:3])
+    assert any(t in texts for t in ("IVIg", "corticosteroid", "immunotherapy"))
+    assert not r.abstained
+    assert any(t in r.answer.text for t in ("IVIg", "immunoglobulin", "corticosteroid", "immunotherapy"))
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?",
+                                      "What dose of rituximab is used for OMS?"])
+def test_out_of_scope_questions_abstain_and_show_related(assistant, question):
+    r = assistant.ask(question)
+    assert r.abstained and r.answer is None
+    assert r.message == NOT_ANSWERED == "The documents don't answer this."
+    assert r.passages  # still listed, as related
+    assert r.to_json()["answer"] is None and r.to_json()["abstained"] is True
+
+
+def test_every_answer_is_verbatim_from_its_passage(assistant):
+    items = [i for i in load_qa(QA)]
+    checked = 0
+    for item in items:
+        r = assistant.ask(item.question, history=list(item.history), audience=item.audience)
+        if r.answer is None:
+            continue
+        passage = r.passages[r.answer.passage].chunk
+        assert passage.text[r.answer.start:r.answer.end] == r.answer.text
+        assert r.answer.text in passage.text
+        doc = assistant.index.documents[passage.doc_id]
+        assert doc.text[r.answer.doc_start:r.answer.doc_end] == r.answer.text
+        checked += 1
+    assert checked >= 100
+
+
+def test_parent_view_explains_terms_and_warns(assistant):
+    r = assistant.ask("What is opsoclonus-myoclonus syndrome?", audience="parent")
+    assert "not medical advice" in r.notice
+    terms = {g.term.lower() for g in r.glossary}
+    assert terms & {"opsoclonus-myoclonus syndrome", "myoclonus", "opsoclonus", "ataxia"}
+    for g in r.glossary:
+        assert g.explanation and g.source
+
+
+def test_parent_view_prefers_the_plain_language_article(assistant):
+    r = assistant.ask("What does the cerebellum do?", audience="parent")
+    assert r.passages[r.answer.passage].meta.doc_type == "plain-language article"
+
+
+def test_clinician_view_has_full_citations(assistant):
+    r = assistant.ask("What tracer was used for the perfusion SPECT in the OMS case?", audience="clinician")
+    assert r.notice == ""
+    p = r.passages[r.answer.passage]
+    assert p.evidence == "single case report"
+    assert p.citation.startswith("Takenaka J, et al. Asia Ocean J Nucl Med Biol. 2023 — ")
+    d = r.to_json()["passages"][r.answer.passage]
+    assert d["doi"] == "10.22038/AOJNMB.2022.65833.1459" and d["year"] == 2023 and d["authors"][0] == "Takenaka J"
+
+
+def test_glossary_data_is_well_formed():
+    from importlib import resources
+
+    data = json.loads(resources.files("assistant.data").joinpath("glossary.json").read_text(encoding="utf-8"))
+    terms = [d["term"].lower() for d in data]
+    assert len(terms) == len(set(terms)) >= 45
+    for needed in ("ataxia", "myoclonus", "opsoclonus", "hypoplasia", "cerebellum", "hydrocephalus", "neuroblastoma",
+                   "mri", "spect", "thrombocytopenia", "sensorium"):
+        assert needed in terms, needed
+    for d in data:
+        assert d["source"] == "project-written" or d["source"].startswith("document: ")
+
+
+def test_glossary_quotes_are_verbatim(assistant):
+    from assistant.glossary import all_entries
+
+    for entry in all_entries():
+        if entry.source.startswith("document: "):
+            doc_id, quote = entry.source[len("document: "):].split(" — ", 1)
+            raw = open(assistant.index.documents[doc_id].path, encoding="utf-8").read()
+            assert quote[1:-1] in raw, entry.term
+
+
+def test_show_marks_the_quote_in_its_section(assistant):
+    r = assistant.ask("What proportion of children with OMS have a neuroblastoma?")
+    a = r.answer
+    ctx = assistant.show(r.passages[a.passage].chunk.doc_id, a.doc_start, a.doc_end)
+    assert ctx.text[ctx.mark_start:ctx.mark_end] == a.text
+    assert ctx.section == r.passages[a.passage].chunk.section
+    with pytest.raises(KeyError, match="known"):
+        assistant.show("no-such-doc", 0)

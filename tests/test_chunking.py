@@ -1,0 +1,95 @@
+"""Chunk invariants on the real documents with the real tokenizers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.chunking import Chunker, embed_text
+from assistant.cleaning import clean
+from assistant.loaders import load_folder
+from assistant.sentences import split_paragraph
+from assistant.settings import ChunkingSettings
+from assistant.tokens import count_tokens
+
+from conftest import DOCS
+
+
+@pytest.fixture(scope="module")
+def chunked(embedder):
+    docs = [clean(raw) for raw in load_folder(DOCS).documents]
+    chunker = Chunker(ChunkingSettings(), count_tokens, embedder.count_tokens, embedder.max_seq_length)
+    return {d.doc_id: d for d in docs}, chunker.chunk_documents(docs)
+
+
+def test_sentence_splitter_copes_with_abbreviations_and_numbers():
+    text = ("Children, e.g. infants, are seen (Fig. 2). Diffusion (at b=1000 s/mm2) weighted (E) images were taken. "
+            "Kita 15, Nishi 7, Kita-Ku, Sapporo. The incidence is 0.18 cases per million.")
+    got = [text[s.start:s.end] for s in split_paragraph(text)]
+    assert got == ["Children, e.g. infants, are seen (Fig. 2).",
+                   "Diffusion (at b=1000 s/mm2) weighted (E) images were taken.",
+                   "Kita 15, Nishi 7, Kita-Ku, Sapporo.", "The incidence is 0.18 cases per million."]
+
+
+def test_offsets_round_trip(chunked):
+    docs, result = chunked
+    assert result.chunks and result.sentences
+    for c in result.chunks:
+        assert docs[c.doc_id].text[c.start:c.end] == c.text
+    for s in result.sentences:
+        assert docs[s.doc_id].text[s.start:s.end] == s.text
+        assert s.text == s.text.strip() and s.text
+
+
+def test_no_chunk_cuts_a_sentence_or_spans_sections(chunked):
+    docs, result = chunked
+    for c in result.chunks:
+        sents = [result.sentences[i] for i in c.sentence_ids]
+        assert sents[0].start == c.start and sents[-1].end == c.end
+        section = docs[c.doc_id].section_at(c.start)
+        assert section is not None and section.title == c.section
+        assert c.end <= section.end
+        assert all(s.section == c.section for s in sents)
+    # every sentence is in some chunk
+    covered = {i for c in result.chunks for i in c.sentence_ids}
+    assert covered == {s.sentence_id for s in result.sentences}
+
+
+def test_chunks_respect_token_budget_and_model_limit(chunked, embedder):
+    _, result = chunked
+    limit = ChunkingSettings().max_tokens
+    for c in result.chunks:
+        assert c.n_tokens == count_tokens(c.text) <= limit
+        # the model reads every word piece: nothing is silently truncated
+        assert embedder.count_tokens([embed_text(c.section, c.text)])[0] == c.n_model_tokens <= embedder.max_seq_length
+
+
+def test_overlap_repeats_whole_sentences(chunked):
+    _, result = chunked
+    pairs = [(a, b) for a, b in zip(result.chunks, result.chunks[1:]) if a.doc_id == b.doc_id and a.section == b.section
+             and a.start != b.start]
+    assert pairs, "some sections need more than one chunk"
+    assert any(set(a.sentence_ids) & set(b.sentence_ids) for a, b in pairs)
+    for a, b in pairs:
+        assert b.start > a.start  # always moves forward
+
+
+def test_overlong_sentence_is_split_not_truncated(embedder):
+    from assistant.schema import Document, DocumentMeta, Section, SectionKind, Span
+
+    text = " ".join(f"word{i} cerebellar" for i in range(400)) + "."
+    doc = Document("long", "long.txt", text, (Section("Body", SectionKind.BODY, 0, len(text), (Span(0, len(text)),)),),
+                   DocumentMeta("Long"), "x")
+    chunker = Chunker(ChunkingSettings(), count_tokens, embedder.count_tokens, embedder.max_seq_length)
+    result = chunker.chunk_documents([doc])
+    assert len(result.chunks) > 1 and result.warnings
+    joined = " ".join(c.text for c in result.chunks if c.sentence_ids[0] not in
+                      {i for prev in result.chunks[:result.chunks.index(c)] for i in prev.sentence_ids})
+    assert re.sub(r"\s+", " ", joined).split() == text.split()
+    assert all(c.n_model_tokens <= embedder.max_seq_length for c in result.chunks)
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError, match="overlap_tokens"):
+        ChunkingSettings(max_tokens=50, overlap_tokens=60)
