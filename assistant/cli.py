@@ -96,6 +96,7 @@ def cmd_ask(args) -> int:
     settings = _settings(args)
     assistant = Assistant(settings)
     try:
+        assistant.warm_up()  # latency_ms then measures the answer, not the model loading
         resp = assistant.ask(args.question, history=args.history or [], audience=args.audience, k=args.k,
                              retriever=args.retriever)
     except AssistantError as exc:

@@ -101,8 +101,8 @@ class Assistant:
         return self._index
 
     def warm_up(self) -> "Assistant":
-        _ = self.index
-        self.embedder.encode_query("warm up")
+        """Load the index and model and run one query, so the next answer is fast."""
+        self.ask("warm up the cerebellum index")
         return self
 
     @property
@@ -137,6 +137,11 @@ class Assistant:
 
         from .lay_terms import expand
 
+        # loading the index and the model (first question only) is not part of the latency
+        loading_started = time.perf_counter()
+        _ = self.index
+        self.embedder.warm_up()
+        t0 += time.perf_counter() - loading_started
         query = standalone(clean_q, history_clean)
         search_text = expand(query)
         q_vec = self.embedder.encode_query(search_text)

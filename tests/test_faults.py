@@ -221,3 +221,130 @@ def test_intact_index_keeps_serving_when_the_documents_are_gone(small, embedder)
     index = ensure_index(settings, embedder=embedder, log=messages.append)
     assert index.path == before and len(index.chunks) == report.chunks and not messages
     assert_healthy(settings, embedder)
+
+
+# -- a build killed halfway -------------------------------------------------------------------
+@pytest.fixture()
+def three_docs(tmp_path, embedder):
+    """The three real documents, indexed (in-process, with the session's model)."""
+    docs = tmp_path / "docs"
+    shutil.copytree(DOCS, docs)
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    build_index(settings, embedder=embedder, progress=False, log=quiet)
+    return settings
+
+
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = HANG) -> bool:
+    """SIGKILL proc as soon as ready() is true; False if the build finished first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.0005)
+    proc.kill()
+    pytest.fail("the build neither reached the point to kill it nor finished")
+
+
+def _stderr_lines(proc: subprocess.Popen) -> list[str]:
+    lines: list[str] = []
+
+    def pump():
+        for raw in proc.stderr:
+            lines.append(raw.decode("utf-8", "replace"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def test_build_killed_while_embedding_leaves_the_index_intact(three_docs, embedder):
+    settings = three_docs
+    before = current_build(settings)
+    manifest_before = (before / MANIFEST).read_text()
+    for i in range(9):  # 30 files: minutes of embedding, so the kill lands mid-build
+        for p in DOCS.iterdir():
+            if not p.name.endswith(".meta.json"):
+                shutil.copy(p, settings.docs_dir / f"copy-{i}-{p.name}")
+    proc = subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=cli_env())
+    lines = _stderr_lines(proc)
+    started: list[float] = []
+
+    def embedding_for_a_second() -> bool:
+        if not started and any(line.startswith("embedding ") for line in lines):
+            started.append(time.monotonic())
+        return bool(started) and time.monotonic() - started[0] > 1.0
+
+    assert _kill_when(proc, embedding_for_a_second), "the build finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL
+    assert current_build(settings) == before
+    assert (before / MANIFEST).read_text() == manifest_before
+    index = assert_healthy(settings, embedder)
+    assert len(index.documents) == 3
+    assert [p.name for p in (settings.index_dir / "builds").iterdir()] == [before.name]
+
+
+def test_build_killed_while_writing_leaves_the_index_intact(three_docs, embedder):
+    """Killed the moment its temporary folder appears (the vectors are reused, so the
+    build reaches the write quickly); the next build removes what it left."""
+    settings = three_docs
+    before = current_build(settings)
+    builds = settings.index_dir / "builds"
+    landed = False
+    for _attempt in range(5):  # the write takes a few milliseconds; poll for it
+        proc = subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=cli_env())
+        landed = _kill_when(proc, lambda: any(n.startswith("tmp-") for n in os.listdir(builds)))
+        if landed:
+            break
+        before = current_build(settings)  # the build completed: it is the previous index now
+    if not landed:
+        pytest.skip("the build's write phase was too quick to catch five times")
+    assert proc.returncode == -signal.SIGKILL
+    assert current_build(settings) == before
+    left = [p.name for p in builds.iterdir()]
+    assert before.name in left and any(n.startswith("tmp-") for n in left)
+    assert_healthy(settings, embedder)
+    assert not stale_reasons(settings, IndexStore(settings.index_dir).read_manifest())
+    report = build_index(settings, embedder=embedder, progress=False, log=quiet)  # vectors reused
+    assert report.reused and not report.embedded
+    assert [p.name for p in builds.iterdir()] == [current_build(settings).name]
+    assert not list(settings.index_dir.glob(".current-*"))
+    assert_healthy(settings, embedder)
+
+
+# -- two builds at once ------------------------------------------------------------------------
+def test_two_builds_at_once_do_not_corrupt_each_other(docs_copy, tmp_path, embedder):
+    settings = Settings(docs_dir=docs_copy, index_dir=tmp_path / "index")
+    procs = [subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=cli_env()) for _ in range(2)]
+    # meanwhile a reader keeps loading: every load it gets is complete and verified
+    loads, errors = 0, []
+    deadline = time.monotonic() + HANG
+    while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+        try:
+            index = load_index(settings)
+            assert index.dense.ntotal == len(index.chunks) > 0
+            loads += 1
+        except IndexMissing:
+            pass  # nothing built yet
+        except (IndexError_, AssertionError) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.05)
+    outs = [p.communicate(timeout=HANG) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err.decode()[-2000:]
+        assert b"Traceback" not in err
+    assert not errors, errors
+    summaries = [out.decode() for out, _ in outs]
+    assert all("Built index" in s for s in summaries)
+    assert any("vectors reused 0" not in s for s in summaries), "the second build waits, then reuses"
+    builds = [p.name for p in (settings.index_dir / "builds").iterdir()]
+    assert builds == [current_build(settings).name], builds
+    assert not list(settings.index_dir.glob(".current-*"))
+    index = assert_healthy(settings, embedder, "Which genes cause cerebellar hypoplasia?")
+    assert len(index.documents) == 3
+    print(f"two concurrent builds: {loads} verified loads meanwhile, 0 errors")
