@@ -52,13 +52,13 @@ class BM25Index:
         return cls(retriever)
 
     def save(self, folder: Path) -> None:
-        self._retriever.save(str(folder), show_progress=False)
+        self._retriever.save(str(folder), show_progress=False, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> "BM25Index":
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False))
 
     @property
     def size(self) -> int:

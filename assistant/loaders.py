@@ -1,6 +1,10 @@
 """Read source files (.txt, .md, .html, .pdf) and their metadata sidecars.
 
-A file that cannot be read is skipped with a warning naming it; the rest still load.
+A file that cannot be read is skipped with a warning naming it; the rest still load:
+empty, binary (NUL bytes, or over 2% control characters once decoded), over MAX_FILE_BYTES,
+unsupported, an unreadable PDF, or a sidecar that is not a JSON object with a numeric year.
+Text that is not UTF-8 (nor UTF-16 with a byte-order mark) is read as Windows-1252, with a
+warning. File names need not be UTF-8: ids and messages use a printable form of the name.
 Metadata comes from ``<stem>.meta.json`` beside the file (title, authors, journal, year,
 doi, source, doc_type); HTML ``<meta name="citation_*">`` tags fill what the sidecar lacks.
 """

@@ -15,8 +15,28 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+# pysbd slows down quadratically on very long paragraphs; longer ones are cut into windows
+# at a sentence-like break (". ", else a space) before splitting.
+WINDOW = 4000
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    while len(text) - start > WINDOW:
+        cut = text.rfind(". ", start, start + WINDOW)
+        cut = cut + 2 if cut > start else (text.rfind(" ", start, start + WINDOW) + 1 or start + WINDOW)
+        if cut <= start:
+            cut = start + WINDOW
+        out.append((start, cut))
+        start = cut
+    out.append((start, len(text)))
+    return out
+
+
 def split_paragraph(text: str, offset: int = 0) -> list[Span]:
     """Sentence spans (absolute offsets) of one paragraph, whitespace trimmed."""
+    if len(text) > WINDOW:
+        return [span for a, b in _windows(text) for span in split_paragraph(text[a:b], offset + a)]
     spans: list[Span] = []
     if not text.strip():
         return spans

@@ -122,6 +122,7 @@ class Assistant:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         original = question if isinstance(question, str) else str(question or "")
+        original = original.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be printed
         clean_q = sanitize(original)
         notice = ""
         if not re.search(r"\w", clean_q):

@@ -20,9 +20,8 @@ def test_parse_sizes():
 
 
 def test_synthetic_vectors_are_normalised():
-    rng = np.random.default_rng(0)
-    centers = rng.standard_normal((4, 16)).astype(np.float32)
-    x = bench.synthetic(1000, 16, rng, centers, 0.1, block=300)
+    gen = bench.SyntheticEmbeddings(16, 4, np.random.default_rng(0))
+    x = gen.sample(1000, block=300)
     assert x.shape == (1000, 16) and x.dtype == np.float32
     assert np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
 

@@ -282,27 +282,43 @@ def test_build_killed_while_embedding_leaves_the_index_intact(three_docs, embedd
     assert proc.returncode == -signal.SIGKILL
     assert current_build(settings) == before
     assert (before / MANIFEST).read_text() == manifest_before
-    index = assert_healthy(settings, embedder)
+    index = load_index(settings)  # verified; the copies are not in it (the build never finished)
     assert len(index.documents) == 3
+    for copy in settings.docs_dir.glob("copy-*"):
+        copy.unlink()
+    assert not stale_reasons(settings, IndexStore(settings.index_dir).read_manifest())
+    assert_healthy(settings, embedder)
     assert [p.name for p in (settings.index_dir / "builds").iterdir()] == [before.name]
 
 
+def _writing(builds: Path) -> bool:
+    """A temporary build folder exists and the build has started writing files into it."""
+    for name in os.listdir(builds):
+        if name.startswith("tmp-"):
+            try:
+                return bool(os.listdir(builds / name))
+            except FileNotFoundError:  # renamed into place meanwhile
+                return False
+    return False
+
+
 def test_build_killed_while_writing_leaves_the_index_intact(three_docs, embedder):
-    """Killed the moment its temporary folder appears (the vectors are reused, so the
-    build reaches the write quickly); the next build removes what it left."""
+    """Killed once it has begun writing files into its temporary folder (the vectors are reused,
+    so the build reaches the write quickly); the next build removes what it left."""
     settings = three_docs
     before = current_build(settings)
     builds = settings.index_dir / "builds"
     landed = False
-    for _attempt in range(5):  # the write takes a few milliseconds; poll for it
+    for attempt in range(1, 6):  # the write takes a few milliseconds; poll for it
         proc = subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=cli_env())
-        landed = _kill_when(proc, lambda: any(n.startswith("tmp-") for n in os.listdir(builds)))
+        landed = _kill_when(proc, lambda: _writing(builds))
         if landed:
             break
         before = current_build(settings)  # the build completed: it is the previous index now
     if not landed:
         pytest.skip("the build's write phase was too quick to catch five times")
+    print(f"build killed in its write phase on attempt {attempt}")
     assert proc.returncode == -signal.SIGKILL
     assert current_build(settings) == before
     left = [p.name for p in builds.iterdir()]
