@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .schema import Chunk, Document, SectionKind, Sentence, Span
+from .schema import Chunk, Document, Sentence, Span
 from .sentences import document_sentences
 from .settings import ChunkingSettings
 

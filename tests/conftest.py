@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,17 @@ def docs_copy(tmp_path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(DOCS, target)
     return target
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def feedback_log(tmp_path_factory):
+    from assistant.feedback import FeedbackLog
+
+    return FeedbackLog(tmp_path_factory.mktemp("feedback") / "feedback.jsonl")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "qa.jsonl"
@@ -38,17 +39,7 @@ KEYS = {"question", "standalone_question", "audience", "retriever", "abstained",
         "glossary", "passages", "confidence", "latency_ms", "error"}
 PASSAGE_KEYS = {"rank", "doc_id", "title", "section", "text", "start", "end", "score", "citation", "evidence"}
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

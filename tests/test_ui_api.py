@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,26 +17,11 @@ import pytest
 
 from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, NOT_MEDICAL_ADVICE, Assistant
 
+from conftest import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 XSS = '<script>alert(1)</script> <img src=x onerror="window.__xss=1">'
-pytestmark = [  # Gradio's queue statistics use pandas options that pandas 3 deprecates; not ours to fix
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
-]
 TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.I)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def feedback_log(tmp_path_factory):
-    from assistant.feedback import FeedbackLog
-
-    return FeedbackLog(tmp_path_factory.mktemp("feedback") / "feedback.jsonl")
 
 
 @pytest.fixture(scope="module")

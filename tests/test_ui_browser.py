@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
+
+from conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,16 +38,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's Chromium at /usr/bin/chromium: "
                        "run `make browser` (apt-get install chromium)"),
-    # Gradio's queue statistics use pandas options that pandas 3 deprecates; not ours to fix
-    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
-    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +58,6 @@ def hostile_assistant(tmp_path_factory, assistant, settings, embedder):
     index = base / "index"
     shutil.copytree(settings.index_dir, index, symlinks=True)
     return Assistant(Settings(docs_dir=docs, index_dir=index), embedder=embedder).warm_up()
-
-
-@pytest.fixture(scope="module")
-def feedback_log(tmp_path_factory):
-    from assistant.feedback import FeedbackLog
-
-    return FeedbackLog(tmp_path_factory.mktemp("feedback") / "feedback.jsonl")
 
 
 @pytest.fixture(scope="module")
