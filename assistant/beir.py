@@ -233,11 +233,18 @@ def index_folder(settings, dataset: Dataset) -> Path:
 
 
 def _fingerprint(settings, corpus_sha: str, max_tokens: int) -> dict[str, Any]:
-    from .settings import PIPELINE_VERSION
+    """What a benchmark index depends on: its own chunker (BEIR_INDEX_VERSION), the model, the
+    embedded-text format, the BM25 tokenisation (stop words, stemmer) and the corpus file. Not
+    the main pipeline's version: the main index's cleaning and chunking play no part here."""
+    import bm25s
 
-    return {"beir_index_version": BEIR_INDEX_VERSION, "pipeline": PIPELINE_VERSION, "model": settings.model,
-            "max_tokens": max_tokens, "corpus_sha256": corpus_sha, "bm25": "bm25s lucene k1=1.5 b=0.75",
-            "tokenizer": "assistant.lexical.tokenize"}
+    from .chunking import embed_text
+    from .lexical import stopwords
+
+    tok = hashlib.sha256(("\n".join(stopwords()) + "|stemmer=english|" + bm25s.__version__).encode()).hexdigest()
+    return {"beir_index_version": BEIR_INDEX_VERSION, "model": settings.model, "max_tokens": max_tokens,
+            "embed_text": embed_text("T", "x"), "corpus_sha256": corpus_sha, "bm25": "bm25s lucene k1=1.5 b=0.75",
+            "tokenizer": f"assistant.lexical.tokenize sha256:{tok[:16]}"}
 
 
 def open_index(settings, dataset: Dataset, embedder, progress: bool = True, log=print) -> BeirIndex:

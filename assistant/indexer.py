@@ -22,8 +22,9 @@ from .schema import Chunk, Document, Sentence
 from .settings import Settings
 from .store import BUILD_DIR_KEY, BuildArtifacts, IndexCorrupt, IndexMissing, IndexStore
 
-# Exact search up to this many vectors; HNSW above (see `assistant bench --chunks`, README).
-HNSW_FROM = 200_000
+# Exact search below this many vectors, HNSW above: single-thread exact search costs ~6.8 ms
+# per 100k vectors and passes a 5 ms budget near 64-74k (`assistant bench --chunks`, README).
+HNSW_FROM = 50_000
 Log = Callable[[str], None]
 
 
@@ -31,17 +32,22 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def make_faiss_index(vectors: np.ndarray):
+def empty_faiss_index(dim: int, expected: int):
+    """An empty FAISS index of the type chosen for ``expected`` vectors: exact inner product
+    below HNSW_FROM, HNSW32 above (efSearch higher for the largest, where recall drops)."""
     import faiss
 
-    n, dim = vectors.shape
-    if n >= HNSW_FROM:
+    if expected >= HNSW_FROM:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if n:
+        index.hnsw.efSearch = 128 if expected < 200_000 else 256
+        return index
+    return faiss.IndexFlatIP(dim)
+
+
+def make_faiss_index(vectors: np.ndarray):
+    index = empty_faiss_index(vectors.shape[1], vectors.shape[0])
+    if vectors.shape[0]:
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
@@ -327,16 +333,3 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
     report = build_index(settings, embedder=embedder, progress=progress, log=log)
     log(report.summary())
     return load_index(settings)
-
-
-def empty_faiss_index(dim: int, expected: int):
-    """An empty FAISS index of the type make_faiss_index would choose for ``expected`` vectors,
-    for callers that add vectors in batches (streaming: no second copy of every embedding)."""
-    import faiss
-
-    if expected >= HNSW_FROM:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-        return index
-    return faiss.IndexFlatIP(dim)
