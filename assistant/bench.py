@@ -349,7 +349,7 @@ def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
             lines.append(f"{row['index']:<34}{b:>9}{m:>11}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}"
                          f"{row['recall@10']:>11.3f}")
         if r["hnsw_skipped"]:
-            lines.append(f"(HNSW not built at this size: over --hnsw-max; see the 100k row for its build rate)")
+            lines.append("(HNSW not built at this size: over --hnsw-max; see the 100k row for its build rate)")
         lines.append(f"the project uses {r['chosen']} at this size (indexer.HNSW_FROM = {HNSW_FROM:,})")
         lines.append("")
     flats = [(r["n"], next(x for x in r["rows"] if x["kind"] == "flat")["p95_ms"]) for r in results]

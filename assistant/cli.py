@@ -33,7 +33,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args) -> int:
-    from .indexer import build_index, current_sources, stale_reasons
+    from .indexer import build_index, stale_reasons
     from .store import IndexCorrupt, IndexMissing, IndexStore
 
     settings = _settings(args)
@@ -48,7 +48,6 @@ def cmd_build(args) -> int:
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
-    _ = current_sources  # (documents are read inside build_index)
     report = build_index(settings, progress=not args.quiet)
     print(report.summary())
     return 0
@@ -58,8 +57,6 @@ def _print_response(resp, show_all: bool = True) -> None:
     from .schema import Audience
 
     d = resp.to_json()
-    if resp.notice and resp.audience is Audience.PARENT:
-        pass
     if resp.abstained:
         print(resp.message or "The documents don't answer this.")
         if resp.passages:

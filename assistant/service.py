@@ -163,8 +163,6 @@ class Assistant:
             text = index.documents[p.chunk.doc_id].text[best.start:best.end]
             answer = Answer(text=text, passage=best.passage, start=best.start - p.chunk.start,
                             end=best.end - p.chunk.start, doc_start=best.start, doc_end=best.end, score=best.score)
-            if audience is Audience.CLINICIAN:
-                pass  # the exact quote and full citation lead; passages keep their rank order
         from .glossary import find_terms
 
         glossary = tuple(find_terms(answer.text)) if answer else ()

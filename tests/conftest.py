@@ -17,7 +17,6 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
 QA = ROOT / "evals" / "qa.jsonl"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
