@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import socket
 from pathlib import Path
 
@@ -68,3 +70,13 @@ def feedback_log(tmp_path_factory):
     from assistant.feedback import FeedbackLog
 
     return FeedbackLog(tmp_path_factory.mktemp("feedback") / "feedback.jsonl")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within timeout."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "qa.jsonl"
@@ -73,12 +73,7 @@ def server(settings, assistant, tmp_path_factory):
         yield {"url": url, "proc": proc, "stdout": out, "stderr": err, "port": port}
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, timeout=60)
 
 
 def questions() -> list[dict]:

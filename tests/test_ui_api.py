@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import pytest
 
 from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, NOT_MEDICAL_ADVICE, Assistant
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS = '<script>alert(1)</script> <img src=x onerror="window.__xss=1">'
@@ -277,12 +276,7 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
             "What causes cerebellar hypoplasia?", [], "parent", api_name="/ask")
         assert r["passages"] and r["error"] is None
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=30)
         rest = proc.stdout.read()  # (communicate() would skip what readline() already buffered)
     out = "".join(lines) + (rest or "")
     assert proc.returncode == 0, out
