@@ -33,7 +33,7 @@ test: install browser
 	$(BIN)/python -m pytest
 
 eval: install
-	$(BIN)/assistant eval evals/qa.jsonl --retriever all --json evals/reports/latest.json
+	$(BIN)/assistant eval evals/train.jsonl --retriever all --json evals/reports/latest.json
 
 clean:
 	rm -rf $(VENV) index/current index/builds .cache

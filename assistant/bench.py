@@ -379,7 +379,7 @@ def main(args, settings) -> int:
         print(format_scale(results, getattr(args, "budget_ms", None) or 5.0))
         data: Any = results
     else:
-        qa = getattr(args, "qa", None) or PROJECT_ROOT / "evals" / "qa.jsonl"
+        qa = getattr(args, "qa", None) or PROJECT_ROOT / "evals" / "train.jsonl"
         data = run_bench(settings, qa, cold_runs=getattr(args, "cold_runs", None) or 3)
         print(format_bench(data))
     if json_path:

@@ -272,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory")
     _common(p)
     p.add_argument("--chunks", help="synthetic scale test instead: N vectors, or sizes like 10k,100k,1M")
-    p.add_argument("--qa", default=None, help="QA file for the latency run (default evals/qa.jsonl)")
+    p.add_argument("--qa", default=None, help="QA file for the latency run (default evals/train.jsonl)")
     p.add_argument("--json", dest="json_path")
     p.add_argument("--threads", help="torch (and FAISS) CPU threads: N, auto, or 0 (default: the libraries' choice)")
     p.add_argument("--cold-runs", type=int, default=3, help="cold-start processes to time (default 3)")

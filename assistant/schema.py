@@ -37,6 +37,27 @@ class Audience(_ValuedEnum):
     CLINICIAN = "clinician"
 
 
+class Status(_ValuedEnum):
+    """What a Response is: the UI and the API branch on this, never on message strings."""
+
+    ANSWERED = "answered"
+    NOT_ANSWERED = "not_answered"  # the documents don't answer (abstained)
+    EMPTY_QUESTION = "empty_question"
+    ERROR = "error"  # the assistant could not work (no index, model missing)
+
+
+class AnswerKind(_ValuedEnum):
+    SENTENCE = "sentence"  # one sentence or two adjacent ones
+    TABLE_ROW = "table_row"  # one row of a table, read with its column names
+    METADATA = "metadata"  # a document detail (authors, journal, year, DOI, kind of evidence)
+
+
+class SentenceKind(_ValuedEnum):
+    TEXT = "text"
+    TABLE_ROW = "table_row"
+    TABLE_HEADER = "table_header"  # indexed for context, never quoted as an answer
+
+
 class SectionKind(_ValuedEnum):
     BODY = "body"
     CAPTION = "caption"
@@ -118,7 +139,22 @@ class Sentence:
     section: str
     start: int
     end: int
-    text: str
+    text: str  # verbatim slice of Document.text
+    kind: SentenceKind = SentenceKind.TEXT
+    display: str = ""  # readable form (table cells separated, lost dashes restored); "" = text
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Sentence":
+        return cls(**{**data, "kind": SentenceKind(data.get("kind", "text"))})
 
 
 @dataclass(frozen=True)
@@ -160,13 +196,35 @@ class Passage:
 
 @dataclass(frozen=True)
 class Answer:
-    text: str
+    text: str  # verbatim slice of the document (for METADATA: the value, as the sidecar gives it)
     passage: int  # index into Response.passages
     start: int  # character span inside that passage's text
     end: int
     doc_start: int  # character span in the document's cleaned text
     doc_end: int
     score: float
+    kind: AnswerKind = AnswerKind.SENTENCE
+    display: str = ""  # readable form of text (table cells separated, dashes restored); "" = text
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.text
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A further quote that also answers, from another place."""
+
+    text: str
+    passage: int
+    start: int  # span inside the passage's text
+    end: int
+    score: float
+    display: str = ""
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.text
 
 
 @dataclass(frozen=True)
@@ -174,6 +232,7 @@ class GlossaryEntry:
     term: str
     explanation: str
     source: str
+    quoted_from: str = ""  # citation when the explanation is quoted from a document; "" = written for this assistant
 
 
 @dataclass(frozen=True)
@@ -191,7 +250,13 @@ class Response:
     latency_ms: float = 0.0
     confidence: float = 0.0
     search_text: str = ""  # standalone question plus plain-language expansions, as searched
+    alternatives: tuple[Alternative, ...] = ()
+    status: Status | None = None  # None: derived from abstained
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status is None:
+            object.__setattr__(self, "status", Status.NOT_ANSWERED if self.abstained else Status.ANSWERED)
 
     def to_json(self) -> dict[str, Any]:
         """The `assistant ask --json` schema."""
@@ -201,6 +266,7 @@ class Response:
             "audience": self.audience.value,
             "retriever": self.retriever.value,
             "abstained": self.abstained,
+            "status": self.status.value,
             "message": self.message,
             "notice": self.notice,
             "answer": None if self.answer is None else {
@@ -208,7 +274,10 @@ class Response:
                 "start": self.answer.start, "end": self.answer.end,
                 "doc_start": self.answer.doc_start, "doc_end": self.answer.doc_end,
                 "score": round(self.answer.score, 4),
+                "kind": self.answer.kind.value, "display": self.answer.readable,
             },
+            "alternatives": [{"text": a.text, "passage": a.passage, "start": a.start, "end": a.end,
+                              "score": round(a.score, 4), "display": a.readable} for a in self.alternatives],
             "glossary": [asdict(g) for g in self.glossary],
             "passages": [
                 {"rank": p.rank, "doc_id": p.chunk.doc_id, "title": p.meta.title,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .citations import citation
-from .schema import Answer, Audience, Passage, Response, Retriever
+from .schema import Answer, Audience, Passage, Response, Retriever, Status
 
 NOT_ANSWERED = "The documents don't answer this."
 NOT_MEDICAL_ADVICE = "This is information from the documents, not medical advice. Talk to your child's doctor."
@@ -127,7 +127,7 @@ class Assistant:
         notice = ""
         if not re.search(r"\w", clean_q):
             return Response(question=original, standalone_question="", audience=audience, retriever=retriever,
-                            abstained=True, answer=None, passages=(), message=EMPTY_QUESTION,
+                            abstained=True, answer=None, passages=(), message=EMPTY_QUESTION, status=Status.EMPTY_QUESTION,
                             latency_ms=(time.perf_counter() - t0) * 1000)
         limit = self.settings.max_question_chars
         if len(clean_q) > limit:

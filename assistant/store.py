@@ -191,7 +191,7 @@ class IndexStore:
         tmp.mkdir()
         _write_jsonl(tmp / "documents.jsonl", (document_to_dict(d) for d in art.documents))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in art.chunks))
-        _write_jsonl(tmp / "sentences.jsonl", (asdict(s) for s in art.sentences))
+        _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in art.sentences))
         np.save(tmp / "chunk_vectors.npy", art.chunk_vectors, allow_pickle=False)
         if art.sentence_vectors is not None:
             np.save(tmp / "sentence_vectors.npy", art.sentence_vectors, allow_pickle=False)
@@ -237,7 +237,7 @@ class IndexStore:
         try:
             documents = [document_from_dict(d) for d in _read_jsonl(build / "documents.jsonl")]
             chunks = [Chunk.from_dict(c) for c in _read_jsonl(build / "chunks.jsonl")]
-            sentences = [Sentence(**s) for s in _read_jsonl(build / "sentences.jsonl")]
+            sentences = [Sentence.from_dict(s) for s in _read_jsonl(build / "sentences.jsonl")]
             chunk_vectors = np.load(build / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")
             sentence_vectors = None
             if with_sentence_vectors and (build / "sentence_vectors.npy").is_file():

@@ -18,7 +18,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
-QA = ROOT / "evals" / "qa.jsonl"
+QA = ROOT / "evals" / "train.jsonl"
 
 
 @pytest.fixture(scope="session")

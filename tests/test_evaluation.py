@@ -12,7 +12,7 @@ import pytest
 from assistant import evaluation as E
 
 ROOT = Path(__file__).resolve().parent.parent
-QA = ROOT / "evals" / "qa.jsonl"
+QA = ROOT / "evals" / "train.jsonl"
 REQUIRED = {"n", "answerable", "unanswerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy",
             "abstention_rate", "false_abstention_rate", "latency_ms", "by_audience", "failures", "followups",
             "retriever"}

@@ -1,5 +1,5 @@
 """Load: the real server (`assistant serve` on a free loopback port, the real model and index)
-and 20 concurrent gradio_client clients asking 50 questions each from evals/qa.jsonl, with their
+and 20 concurrent gradio_client clients asking 50 questions each from evals/train.jsonl, with their
 history and audience. Bounded in time and count; zero errors and every reply well-formed;
 p50/p95 latency printed and written to tests/artifacts/load.json (git-ignored). No timed
 assertions: the figures are reported, not judged.
@@ -28,7 +28,7 @@ import pytest
 from conftest import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
-QA = ROOT / "evals" / "qa.jsonl"
+QA = ROOT / "evals" / "train.jsonl"
 ARTIFACT = ROOT / "tests" / "artifacts" / "load.json"
 ASSISTANT_BIN = Path(sys.executable).parent / "assistant"
 CLIENTS = 20
