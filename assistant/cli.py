@@ -171,25 +171,25 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import main
+    from .evaluation.qa import main
 
     return main(args, _settings(args))
 
 
 def cmd_beir(args) -> int:
-    from .beir import main
+    from .evaluation.beir import main
 
     return main(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from .bench import main
+    from .evaluation.bench import main
 
     return main(args, _settings(args))
 
 
 def cmd_calibrate(args) -> int:
-    from .calibration import main
+    from .evaluation.calibration import main
 
     return main(args, _settings(args))
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.evaluation import load_qa
+from assistant.evaluation.qa import load_qa
 from assistant.service import NOT_ANSWERED
 
 from conftest import QA

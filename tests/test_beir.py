@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import beir as B
+from assistant.evaluation import beir as B
 
 # A long document (well over the model's 256 word pieces) whose only mention of lava is at
 # its very end: the dense retriever can only find it through its last chunk.

@@ -8,7 +8,7 @@ from argparse import Namespace
 import numpy as np
 import pytest
 
-from assistant import bench
+from assistant.evaluation import bench
 
 
 def test_parse_sizes():

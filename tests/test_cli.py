@@ -36,7 +36,7 @@ def test_ask_json_schema(settings, assistant):
     answer = data["answer"]
     assert set(answer) >= {"text", "passage"} and answer["text"] in data["passages"][answer["passage"]]["text"]
     for g in data["glossary"]:
-        assert set(g) == {"term", "explanation", "source"}
+        assert set(g) == {"term", "explanation", "source", "quoted_from"}
 
 
 def test_ask_history_and_options(settings, assistant):

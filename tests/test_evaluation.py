@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import evaluation as E
+from assistant.evaluation import qa as E
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "train.jsonl"

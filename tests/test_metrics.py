@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from assistant import metrics as M
+from assistant.evaluation import metrics as M
 
 
 # -- normalisation ---------------------------------------------------------------------------

@@ -46,8 +46,8 @@ def choose(rows, max_false: float = MAX_FALSE_ABSTENTION) -> float:
 
 
 def main(args, settings) -> int:
-    from .evaluation import load_qa
-    from .service import Assistant
+    from .qa import load_qa
+    from ..service import Assistant
 
     items = load_qa(args.qa_file)
     assistant = Assistant(replace(settings, abstain_threshold=float("-inf"))).warm_up()

@@ -150,7 +150,7 @@ class DocChunker:
         return [len(ids) for ids in self.tok(texts, add_special_tokens=False, truncation=False)["input_ids"]]
 
     def chunks(self, title: str, text: str) -> list[str]:
-        from .chunking import embed_text
+        from ..chunking import embed_text
 
         title, text = " ".join(title.split()), " ".join(text.split())
         if not text:
@@ -238,8 +238,8 @@ def _fingerprint(settings, corpus_sha: str, max_tokens: int) -> dict[str, Any]:
     the main pipeline's version: the main index's cleaning and chunking play no part here."""
     import bm25s
 
-    from .chunking import embed_text
-    from .lexical import stopwords
+    from ..chunking import embed_text
+    from ..lexical import stopwords
 
     tok = hashlib.sha256(("\n".join(stopwords()) + "|stemmer=english|" + bm25s.__version__).encode()).hexdigest()
     return {"beir_index_version": BEIR_INDEX_VERSION, "model": settings.model, "max_tokens": max_tokens,
@@ -252,7 +252,7 @@ def open_index(settings, dataset: Dataset, embedder, progress: bool = True, log=
     import faiss
     from filelock import FileLock
 
-    from .lexical import BM25Index
+    from ..lexical import BM25Index
 
     t0 = time.perf_counter()
     folder = index_folder(settings, dataset)
@@ -290,8 +290,8 @@ def build(settings, dataset: Dataset, embedder, folder: Path, fingerprint: dict[
           log) -> BeirIndex:
     import faiss
 
-    from .indexer import empty_faiss_index, faiss_type
-    from .lexical import BM25Index
+    from ..indexer import empty_faiss_index, faiss_type
+    from ..lexical import BM25Index
 
     t0 = time.perf_counter()
     chunker = DocChunker(embedder.warm_up().tokenizer, embedder.max_seq_length)
@@ -474,7 +474,7 @@ def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequ
         embedder=None, tune_split: str | None = "auto", limit: int | None = None, progress: bool = True,
         log=None) -> dict[str, Any]:
     """Index (or reuse), retrieve and score; returns {"dataset", "split", "queries", ..., "results": {name: {...}}}."""
-    from .embedding import Embedder
+    from ..embedding import Embedder
 
     log = log or (lambda m: print(m, file=sys.stderr))
     t0 = time.perf_counter()
@@ -578,7 +578,7 @@ def format_table(out: dict[str, Any]) -> str:
 
 
 def main(args, settings) -> int:
-    from .evaluation import apply_threads
+    from .qa import apply_threads
 
     threads = apply_threads(getattr(args, "threads", None))
     if threads:

@@ -314,8 +314,8 @@ def apply_threads(n: int | str | None) -> int | None:
 
 
 def main(args, settings) -> int:
-    from .service import Assistant, AssistantError
-    from .settings import PROJECT_ROOT
+    from ..service import Assistant, AssistantError
+    from ..settings import PROJECT_ROOT
 
     cutoffs = parse_cutoffs(getattr(args, "k", "1,3,5"))
     items = load_qa(args.qa_file)
