@@ -236,6 +236,17 @@ class GlossaryEntry:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation: what was asked and, when known, what was answered."""
+
+    question: str
+    answer: str = ""  # the quoted answer ("" when the turn abstained or is unknown)
+    doc_id: str = ""  # where the answer came from
+    section: str = ""
+    standalone: str = ""  # the question as it was searched
+
+
+@dataclass(frozen=True)
 class Response:
     question: str
     standalone_question: str
@@ -257,6 +268,13 @@ class Response:
     def __post_init__(self) -> None:
         if self.status is None:
             object.__setattr__(self, "status", Status.NOT_ANSWERED if self.abstained else Status.ANSWERED)
+
+    def as_turn(self) -> Turn:
+        """This exchange as history for the next question."""
+        if self.answer is None or not self.passages:
+            return Turn(self.question, standalone=self.standalone_question)
+        p = self.passages[self.answer.passage]
+        return Turn(self.question, self.answer.text, p.chunk.doc_id, p.chunk.section, self.standalone_question)
 
     def to_json(self) -> dict[str, Any]:
         """The `assistant ask --json` schema."""
