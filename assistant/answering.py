@@ -20,15 +20,13 @@ assistant abstains ("The documents don't answer this.").
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
+from .index import Index
 from .lexical import tokenize
 from .schema import Audience, SectionKind
 
@@ -46,7 +44,6 @@ QUANTITY_PENALTY = 0.3
 # with none of them is penalised.
 FOCUS_MAX_DF = 2
 FOCUS_PENALTY = 0.2
-DEFAULT_THRESHOLD = 0.45
 
 QUANTITY_Q_RE = re.compile(
     r"\b(how (much|many|long|old|often|big|large|tall|soon)|dose|doses|dosage|cost|costs|price|percentage|percent|"
@@ -82,16 +79,6 @@ def asks_quantity(question: str) -> bool:
     return bool(QUANTITY_Q_RE.search(question))
 
 
-@lru_cache(maxsize=1)
-def calibrated_threshold() -> float:
-    """The abstention threshold chosen by `assistant calibrate` (package data), or the default."""
-    try:
-        data = json.loads(resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8"))
-        return float(data["threshold"])
-    except (FileNotFoundError, KeyError, ValueError):
-        return DEFAULT_THRESHOLD
-
-
 @dataclass(frozen=True)
 class Candidate:
     passage: int  # index into the passages
@@ -103,17 +90,17 @@ class Candidate:
 
 
 class Answerer:
-    def __init__(self, index) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
         self._tokens: list[set[str]] | None = None
+        self._corpus_df: dict[str, int] = {}
 
     def _ensure_tokens(self) -> None:
         if self._tokens is None:
             texts = [f"{s.section} {s.text}" for s in self.sentences]
             self._tokens = [set(t) for t in tokenize(texts)] if texts else []
-            self._corpus_df: dict[str, int] = {}
             for toks in self._tokens:
                 for t in toks:
                     self._corpus_df[t] = self._corpus_df.get(t, 0) + 1
@@ -167,8 +154,7 @@ class Answerer:
         present = [df for df in pool_df.values() if df >= 1]
         rarest = min(present) if present else 0
         focus = {t for t, df in pool_df.items() if df == rarest} if 1 <= rarest <= FOCUS_MAX_DF else set()
-        rows = {c.chunk_id: i for i, c in enumerate(self.index.chunks)} if not hasattr(self, "_rows") else self._rows
-        self._rows = rows
+        rows = self.index.row_of_chunk
         candidates: list[Candidate] = []
         for p_index, passage in usable:
             ids = list(passage.chunk.sentence_ids)

@@ -23,13 +23,19 @@ def _settings(args):
         kw["index_dir"] = Path(args.index)
     if getattr(args, "model", None):
         kw["model"] = args.model
-    return Settings(**kw)
+    settings = Settings(**kw)
+    if getattr(args, "settings", None):
+        settings = settings.with_file(args.settings)
+    return settings
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", help="documents folder (default: docs_src/, or $ASSISTANT_DOCS)")
     p.add_argument("--index", help="index folder (default: index/, or $ASSISTANT_INDEX)")
     p.add_argument("--model", help="sentence-transformers model name or folder (default: all-MiniLM-L6-v2, bundled)")
+    p.add_argument("--settings", metavar="PATH",
+                   help="JSON settings file (retrieval and abstention values, as `beir --tune-split` or "
+                        "`calibrate --write` write it)")
 
 
 def cmd_build(args) -> int:
@@ -287,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="choose the abstention threshold on a QA file")
     p.add_argument("qa_file")
     _common(p)
-    p.add_argument("--write", action="store_true", help="store the threshold in the package data")
+    p.add_argument("--write", metavar="PATH", help="write the threshold into this settings file (load it with --settings)")
     p.set_defaults(func=cmd_calibrate)
     return parser
 

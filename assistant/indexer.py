@@ -20,7 +20,8 @@ from .embedding import Embedder
 from .loaders import file_digest, load_folder, source_files, doc_id_for
 from .schema import Chunk, Document, Sentence
 from .settings import Settings
-from .store import BUILD_DIR_KEY, BuildArtifacts, IndexCorrupt, IndexMissing, IndexStore
+from .index import Index
+from .store import BUILD_DIR_KEY, IndexCorrupt, IndexMissing, IndexStore
 
 # Exact search below this many vectors, HNSW above: single-thread exact search costs ~6.8 ms
 # per 100k vectors and passes a 5 ms budget near 64-74k (`assistant bench --chunks`, README).
@@ -54,23 +55,6 @@ def make_faiss_index(vectors: np.ndarray):
 
 def faiss_type(n: int) -> str:
     return "HNSW32" if n >= HNSW_FROM else "FlatIP"
-
-
-@dataclass
-class LoadedIndex:
-    manifest: dict[str, Any]
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray | None
-    dense: Any
-    bm25: Any
-    path: Path
-
-    @property
-    def model(self) -> str:
-        return self.manifest["model"]["name"]
 
 
 @dataclass
@@ -149,10 +133,10 @@ def _previous_vectors(store: IndexStore, settings: Settings) -> dict[str, tuple[
     except (IndexMissing, IndexCorrupt):
         return {}
     out = {}
-    cv, sv = data["chunk_vectors"], data["sentence_vectors"]
-    for doc in data["documents"]:
-        rows = [i for i, c in enumerate(data["chunks"]) if c.doc_id == doc.doc_id]
-        srows = [i for i, s in enumerate(data["sentences"]) if s.doc_id == doc.doc_id]
+    cv, sv = data.chunk_vectors, data.sentence_vectors
+    for doc in data.documents.values():
+        rows = [i for i, c in enumerate(data.chunks) if c.doc_id == doc.doc_id]
+        srows = [i for i, s in enumerate(data.sentences) if s.doc_id == doc.doc_id]
         out[doc.sha256] = (np.array(cv[rows]), None if sv is None else np.array(sv[srows]))
     return out
 
@@ -272,8 +256,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             "warnings": report.warnings,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        art = BuildArtifacts(docs, chunks, sentences, cv, sv, manifest)
-        path = store.write(art, make_faiss_index(cv), bm25)
+        art = Index(documents={d.doc_id: d for d in docs}, chunks=tuple(chunks), sentences=tuple(sentences),
+                    chunk_vectors=cv, sentence_vectors=sv, dense=make_faiss_index(cv), bm25=bm25, manifest=manifest)
+        path = store.write(art)
     report.documents = len(docs)
     report.sections = manifest["counts"]["sections"]
     report.chunks = len(chunks)
@@ -283,7 +268,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     return report
 
 
-def load_index(settings: Settings) -> LoadedIndex:
+def load_index(settings: Settings) -> Index:
     """Load the current build, verified; raises IndexMissing / IndexCorrupt."""
     store = IndexStore(settings.index_dir)
     for attempt in range(3):
@@ -297,10 +282,7 @@ def load_index(settings: Settings) -> LoadedIndex:
             # read the new one instead of calling a complete index corrupt
             if attempt == 2 or _current_build(store) == manifest.get(BUILD_DIR_KEY):
                 raise
-    return LoadedIndex(manifest=manifest, documents={d.doc_id: d for d in data["documents"]},
-                       chunks=data["chunks"], sentences=data["sentences"], chunk_vectors=data["chunk_vectors"],
-                       sentence_vectors=data["sentence_vectors"], dense=data["dense"], bm25=data["bm25"],
-                       path=Path(manifest[BUILD_DIR_KEY]))
+    return data
 
 
 def _current_build(store: IndexStore) -> str | None:
@@ -311,7 +293,7 @@ def _current_build(store: IndexStore) -> str | None:
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = False,
-                 log: Log = _stderr) -> LoadedIndex:
+                 log: Log = _stderr) -> Index:
     """Load the index; build it first when it is missing, stale or corrupt."""
     store = IndexStore(settings.index_dir)
     problem, action = f"no index in {settings.index_dir}", "building it"

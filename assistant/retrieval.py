@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .index import Index
 from .schema import Retriever, SectionKind
 
 
 @dataclass(frozen=True)
 class Hit:
-    row: int  # index into LoadedIndex.chunks
+    row: int  # index into Index.chunks
     score: float
     dense: float | None = None  # cosine, when the dense list saw it
     bm25: float | None = None
@@ -41,7 +42,7 @@ def rrf_fuse(rankings: list[list[int]], rrf_k: int = 60, weights: list[float] | 
 
 
 class Searcher:
-    def __init__(self, index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0) -> None:
+    def __init__(self, index: Index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0) -> None:
         if dense_weight < 0:
             raise ValueError(f"dense_weight must be >= 0, got {dense_weight}")
         self.index = index

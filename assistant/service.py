@@ -11,11 +11,14 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Sequence
 
 from .citations import citation
-from .schema import Answer, Audience, Passage, Response, Retriever, Status
+from .schema import Answer, Audience, Passage, Response, Retriever, Status, Turn
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NOT_ANSWERED = "The documents don't answer this."
 NOT_MEDICAL_ADVICE = "This is information from the documents, not medical advice. Talk to your child's doctor."
@@ -39,6 +42,44 @@ def sanitize(text: str) -> str:
         else:
             kept.append(ch)
     return re.sub(r"\s+", " ", "".join(kept)).strip()
+
+
+@dataclass(frozen=True)
+class PreparedQuestion:
+    original: str  # as given (lone surrogates replaced, so it can be printed)
+    text: str  # sanitised and cut to the limit; "" when nothing is left to ask
+    notice: str = ""  # said when the question was cut
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # the standalone question
+    search_text: str  # with the documents' terms for plain words
+    vector: np.ndarray
+
+
+def prepare_question(question: object, limit: int) -> PreparedQuestion:
+    original = question if isinstance(question, str) else str(question or "")
+    original = original.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be printed
+    text = sanitize(original)
+    if not re.search(r"\w", text):
+        return PreparedQuestion(original, "")
+    if len(text) <= limit:
+        return PreparedQuestion(original, text)
+    text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return PreparedQuestion(original, text,
+                            f"Your question was longer than {limit} characters; only the first {len(text)} were used.")
+
+
+def prepare_history(history: Sequence[object] | None, limit: int) -> tuple[Turn, ...]:
+    """Earlier turns as Turns: plain strings are questions; Responses and Turns keep their answer."""
+    turns = []
+    for item in history or ():
+        turn = item.as_turn() if isinstance(item, Response) else item if isinstance(item, Turn) else Turn(str(item))
+        question = sanitize(turn.question)[:limit]
+        if re.search(r"\w", question):
+            turns.append(replace(turn, question=question))
+    return tuple(turns)
 
 
 @dataclass(frozen=True)
@@ -107,71 +148,86 @@ class Assistant:
 
     @property
     def threshold(self) -> float:
-        from .answering import calibrated_threshold
+        from .abstention import threshold
 
-        t = self.settings.abstain_threshold
-        return calibrated_threshold() if t is None else t
+        return threshold(self.settings.abstain_threshold)
 
     # -- asking --------------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[str] = (), audience: Audience | str = Audience.PARENT,
-            k: int | None = None, retriever: Retriever | str = Retriever.HYBRID) -> Response:
+    def ask(self, question: str, history: Sequence[str | Turn | Response] = (),
+            audience: Audience | str = Audience.PARENT, k: int | None = None,
+            retriever: Retriever | str = Retriever.HYBRID) -> Response:
+        """Answer one question, given the earlier turns of the conversation (questions, or
+        Turns / Responses that also say what was answered)."""
         t0 = time.perf_counter()
-        audience = Audience.parse(audience)
-        retriever = Retriever.parse(retriever)
+        audience, retriever = Audience.parse(audience), Retriever.parse(retriever)
         k = self.settings.k if k is None else int(k)
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        original = question if isinstance(question, str) else str(question or "")
-        original = original.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be printed
-        clean_q = sanitize(original)
-        notice = ""
-        if not re.search(r"\w", clean_q):
-            return Response(question=original, standalone_question="", audience=audience, retriever=retriever,
-                            abstained=True, answer=None, passages=(), message=EMPTY_QUESTION, status=Status.EMPTY_QUESTION,
-                            latency_ms=(time.perf_counter() - t0) * 1000)
-        limit = self.settings.max_question_chars
-        if len(clean_q) > limit:
-            clean_q = clean_q[:limit].rsplit(" ", 1)[0] or clean_q[:limit]
-            notice = f"Your question was longer than {limit} characters; only the first {len(clean_q)} were used."
-        history_clean = [h for h in (sanitize(str(x))[:limit] for x in history or ()) if re.search(r"\w", h)]
-        from .conversation import standalone
+        prepared = prepare_question(question, self.settings.max_question_chars)
+        if not prepared.text:
+            return Response(question=prepared.original, standalone_question="", audience=audience,
+                            retriever=retriever, abstained=True, answer=None, passages=(), message=EMPTY_QUESTION,
+                            status=Status.EMPTY_QUESTION, latency_ms=(time.perf_counter() - t0) * 1000)
+        t0 += self._load()  # loading the index and model (first question only) is not latency
+        turns = prepare_history(history, self.settings.max_question_chars)
+        query = self._standalone(prepared.text, turns)
+        passages = self._search(query.search_text, query.vector, k, retriever)
+        choice = self._choose(query, passages, audience)
+        return self._respond(prepared, query, passages, choice, audience, retriever, t0)
 
-        from .lay_terms import expand
-
-        # loading the index and the model (first question only) is not part of the latency
-        loading_started = time.perf_counter()
+    def _load(self) -> float:
+        """Load the index and warm the model; returns the seconds it took."""
+        started = time.perf_counter()
         _ = self.index
         self.embedder.warm_up()
-        t0 += time.perf_counter() - loading_started
-        query = standalone(clean_q, history_clean)
-        search_text = expand(query)
-        q_vec = self.embedder.encode_query(search_text)
+        return time.perf_counter() - started
+
+    def _standalone(self, question: str, turns: Sequence[Turn]) -> "Query":
+        """The question made standalone from the earlier turns, expanded with the documents'
+        terms for plain words, and its vector."""
+        from .conversation import standalone
+        from .lay_terms import expand
+
+        text = standalone(question, [t.question for t in turns])
+        search_text = expand(text)
+        return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text))
+
+    def _search(self, search_text: str, vector, k: int, retriever: Retriever) -> tuple[Passage, ...]:
         index = self.index
-        hits = self._searcher.search(search_text, q_vec, k, retriever)
         passages = []
-        for rank, hit in enumerate(hits, start=1):
+        for rank, hit in enumerate(self._searcher.search(search_text, vector, k, retriever), start=1):
             chunk = index.chunks[hit.row]
             meta = index.documents[chunk.doc_id].meta
             passages.append(Passage(rank=rank, chunk=chunk, score=hit.score, meta=meta,
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
-        best = self._answerer.best(search_text, q_vec, passages[: self.settings.answer_depth], audience)
-        confidence = best.confidence if best else 0.0
-        abstained = best is None or confidence < self.threshold
-        answer = None
-        if not abstained:
-            p = passages[best.passage]
-            text = index.documents[p.chunk.doc_id].text[best.start:best.end]
-            answer = Answer(text=text, passage=best.passage, start=best.start - p.chunk.start,
-                            end=best.end - p.chunk.start, doc_start=best.start, doc_end=best.end, score=best.score)
+        return tuple(passages)
+
+    def _choose(self, query: "Query", passages: tuple[Passage, ...], audience: Audience):
+        """The best answer candidate among the top passages (None when there is none)."""
+        return self._answerer.best(query.search_text, query.vector, list(passages[: self.settings.answer_depth]),
+                                   audience)
+
+    def _respond(self, prepared: "PreparedQuestion", query: "Query", passages: tuple[Passage, ...], choice,
+                 audience: Audience, retriever: Retriever, t0: float) -> Response:
+        from .abstention import should_abstain
         from .glossary import find_terms
 
-        glossary = tuple(find_terms(answer.text)) if answer else ()
-        message = NOT_ANSWERED if abstained else ""
-        notice = " ".join(x for x in (notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
-        return Response(question=original, standalone_question=query, audience=audience, retriever=retriever,
-                        abstained=abstained, answer=answer, passages=tuple(passages), glossary=glossary,
-                        message=message, notice=notice, confidence=confidence, search_text=search_text,
-                        latency_ms=(time.perf_counter() - t0) * 1000)
+        confidence = choice.confidence if choice else 0.0
+        abstained = should_abstain(choice.confidence if choice else None, self.threshold)
+        answer = None if abstained else self._answer(choice, passages)
+        notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
+        return Response(question=prepared.original, standalone_question=query.text, audience=audience,
+                        retriever=retriever, abstained=abstained, answer=answer, passages=passages,
+                        glossary=tuple(find_terms(answer.text)) if answer else (),
+                        message=NOT_ANSWERED if abstained else "", notice=notice, confidence=confidence,
+                        search_text=query.search_text, latency_ms=(time.perf_counter() - t0) * 1000)
+
+    def _answer(self, choice, passages: tuple[Passage, ...]) -> Answer:
+        """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
+        p = passages[choice.passage]
+        text = self.index.documents[p.chunk.doc_id].text[choice.start:choice.end]
+        return Answer(text=text, passage=choice.passage, start=choice.start - p.chunk.start,
+                      end=choice.end - p.chunk.start, doc_start=choice.start, doc_end=choice.end, score=choice.score)
 
     # -- context -------------------------------------------------------------------------
     def show(self, doc_id: str, at: int, end: int | None = None) -> Context:

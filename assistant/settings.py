@@ -3,8 +3,9 @@ ASSISTANT_MODEL, ASSISTANT_DOCS, ASSISTANT_INDEX, ASSISTANT_CACHE_DIR."""
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,9 @@ class Settings:
     batch_size: int = 32
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
+    # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
+    FILE_KEYS = ("k", "rrf_k", "candidates", "dense_weight", "answer_depth", "abstain_threshold")
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "docs_dir", Path(self.docs_dir))
         object.__setattr__(self, "index_dir", Path(self.index_dir))
@@ -58,6 +62,26 @@ class Settings:
             raise ValueError(f"k must be at least 1, got {self.k}")
         if self.max_question_chars < 10:
             raise ValueError("max_question_chars must be at least 10")
+
+    def with_file(self, path: str | Path) -> "Settings":
+        """These settings with the values of a JSON settings file (as ``assistant beir`` tuning or
+        ``assistant calibrate --write`` write it); unknown keys are an error, not ignored."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read settings file {path}: {exc}") from exc
+        values = data.get("settings", data) if isinstance(data, dict) else None
+        if not isinstance(values, dict):
+            raise ValueError(f"settings file {path} must hold a JSON object")
+        unknown = sorted(set(values) - set(self.FILE_KEYS))
+        if unknown:
+            raise ValueError(f"settings file {path}: unknown keys {', '.join(unknown)}; "
+                             f"allowed: {', '.join(self.FILE_KEYS)}")
+        return replace(self, **values)
+
+    def file_values(self) -> dict:
+        return {key: getattr(self, key) for key in self.FILE_KEYS}
 
     def fingerprint(self) -> dict:
         """What the built index depends on (besides the documents)."""

@@ -26,13 +26,14 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import __version__
+from .index import Index
 from .schema import Chunk, Document, DocumentMeta, Section, SectionKind, Sentence, Span
 
 FORMAT_VERSION = 1
@@ -99,16 +100,6 @@ def document_from_dict(d: dict[str, Any]) -> Document:
     sections = tuple(Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"],
                              tuple(Span(a, b) for a, b in s["paragraphs"])) for s in d["sections"])
     return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"])
-
-
-@dataclass
-class BuildArtifacts:
-    documents: list[Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
-    chunk_vectors: np.ndarray
-    sentence_vectors: np.ndarray | None
-    manifest: dict[str, Any]
 
 
 class IndexStore:
@@ -178,7 +169,7 @@ class IndexStore:
             if _sha256(path) != digest:
                 raise IndexCorrupt(f"index file {rel} does not match its checksum (truncated or changed)")
 
-    def write(self, art: BuildArtifacts, faiss_index, bm25) -> Path:
+    def write(self, art: Index) -> Path:
         """Write a complete build into a temporary folder, then swap ``current`` to it."""
         import faiss
 
@@ -189,14 +180,14 @@ class IndexStore:
         build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         tmp = builds / f"tmp-{build_id}"
         tmp.mkdir()
-        _write_jsonl(tmp / "documents.jsonl", (document_to_dict(d) for d in art.documents))
+        _write_jsonl(tmp / "documents.jsonl", (document_to_dict(d) for d in art.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in art.chunks))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in art.sentences))
         np.save(tmp / "chunk_vectors.npy", art.chunk_vectors, allow_pickle=False)
         if art.sentence_vectors is not None:
             np.save(tmp / "sentence_vectors.npy", art.sentence_vectors, allow_pickle=False)
-        faiss.write_index(faiss_index, str(tmp / "dense.faiss"))
-        bm25.save(tmp / "bm25")
+        faiss.write_index(art.dense, str(tmp / "dense.faiss"))
+        art.bm25.save(tmp / "bm25")
         files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         manifest = {**art.manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
                     "build_id": build_id, "files": files}
@@ -229,7 +220,7 @@ class IndexStore:
         for link in self.root.glob(".current-*"):
             link.unlink(missing_ok=True)
 
-    def read(self, manifest: dict[str, Any], with_sentence_vectors: bool = True) -> dict[str, Any]:
+    def read(self, manifest: dict[str, Any], with_sentence_vectors: bool = True) -> Index:
         """Load the artifacts of the current build (after verify)."""
         import faiss
 
@@ -262,5 +253,6 @@ class IndexStore:
             bm25 = BM25Index.load(build / "bm25")
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorrupt(f"BM25 index in {build} cannot be read ({exc})") from exc
-        return {"documents": documents, "chunks": chunks, "sentences": sentences, "chunk_vectors": chunk_vectors,
-                "sentence_vectors": sentence_vectors, "dense": dense, "bm25": bm25}
+        return Index(documents={d.doc_id: d for d in documents}, chunks=tuple(chunks), sentences=tuple(sentences),
+                     chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors, dense=dense, bm25=bm25,
+                     manifest=manifest, path=build)

@@ -1,10 +1,11 @@
-"""Choose the abstention threshold on a QA file (``assistant calibrate QA --write``).
+"""Choose the abstention threshold on a QA file: ``assistant calibrate QA [--write PATH]``.
 
-Every question is asked with abstention off; each answer's confidence is recorded. The
-threshold is the highest one at which at most MAX_FALSE_ABSTENTION of the answerable
-questions abstain: it abstains on as many unanswerable questions as that budget allows.
-RRF scores are not used (they rank, they do not measure relevance). A two-fold split
-(odd/even lines) reports how the choice holds on questions it was not chosen on.
+Every question is asked with abstention off and its answer's confidence recorded; the
+threshold is the abstention policy's choice (``abstention.choose_threshold``). A two-fold
+split (odd/even lines) shows how the choice holds on questions it was not chosen on.
+``--write PATH`` writes a settings file (``{"abstain_threshold": t}``, merged into PATH if it
+exists) that ``ask``, ``serve`` and ``eval`` load with ``--settings PATH``; the installed
+package is never written.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-MAX_FALSE_ABSTENTION = 0.05
-CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "calibration.json"
+from ..abstention import MAX_FALSE_ABSTENTION, choose_threshold
+from .metrics import contains_any
 
 
 def collect(assistant, items) -> list[tuple[bool, bool, float]]:
-    """(answerable, answer correct if not abstained, confidence) per question."""
-    from .metrics import contains_any
-
+    """(answerable, answer correct, confidence) per question, asked with abstention off."""
     rows = []
     for item in items:
         resp = assistant.ask(item.question, history=list(item.history), audience=item.audience)
@@ -33,44 +32,46 @@ def collect(assistant, items) -> list[tuple[bool, bool, float]]:
 def rates(rows, t: float) -> dict[str, float]:
     ans = [r for r in rows if r[0]]
     una = [r for r in rows if not r[0]]
-    return {"threshold": round(t, 3),
+    return {"threshold": round(t, 4),
             "answer_accuracy": sum(1 for r in ans if r[1] and r[2] >= t) / max(1, len(ans)),
             "false_abstention_rate": sum(1 for r in ans if r[2] < t) / max(1, len(ans)),
             "abstention_rate": sum(1 for r in una if r[2] < t) / max(1, len(una))}
 
 
-def choose(rows, max_false: float = MAX_FALSE_ABSTENTION) -> float:
-    grid = [i / 100 for i in range(-20, 101)]
-    ok = [t for t in grid if rates(rows, t)["false_abstention_rate"] <= max_false]
-    return max(ok) if ok else grid[0]
+def two_fold(rows) -> list[dict[str, float]]:
+    folds = []
+    for part in (0, 1):
+        chosen_on = [r for i, r in enumerate(rows) if i % 2 == part]
+        held_out = [r for i, r in enumerate(rows) if i % 2 != part]
+        folds.append({k: round(v, 3) for k, v in rates(held_out, choose_threshold(chosen_on)).items()})
+    return folds
+
+
+def write_settings(path: Path, threshold: float) -> None:
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data["abstain_threshold"] = round(threshold, 6)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def main(args, settings) -> int:
-    from .qa import load_qa
     from ..service import Assistant
+    from .qa import load_qa
 
     items = load_qa(args.qa_file)
     assistant = Assistant(replace(settings, abstain_threshold=float("-inf"))).warm_up()
     rows = collect(assistant, items)
-    t = choose(rows)
-    chosen = rates(rows, t)
-    folds = []
-    for part in (0, 1):
-        train = [r for i, r in enumerate(rows) if i % 2 == part]
-        test = [r for i, r in enumerate(rows) if i % 2 != part]
-        folds.append({"threshold": choose(train), **{k: round(v, 3) for k, v in rates(test, choose(train)).items()
-                                                    if k != "threshold"}})
+    t = choose_threshold(rows)
     print(f"{'threshold':>9} {'accuracy':>9} {'false abst.':>11} {'abstention':>10}")
-    for g in [x / 100 for x in range(30, 71, 4)] + [t]:
+    for g in sorted({round(x / 100, 2) for x in range(30, 71, 4)} | {t}):
         r = rates(rows, g)
         mark = "  <- chosen" if g == t else ""
-        print(f"{g:9.2f} {r['answer_accuracy']:9.3f} {r['false_abstention_rate']:11.3f} {r['abstention_rate']:10.3f}{mark}")
-    print(f"two-fold check (chosen on one half, measured on the other): {json.dumps(folds)}")
+        print(f"{g:9.3f} {r['answer_accuracy']:9.3f} {r['false_abstention_rate']:11.3f} {r['abstention_rate']:10.3f}{mark}")
     result = {"threshold": t, "method": f"highest threshold with false abstention <= {MAX_FALSE_ABSTENTION}",
-              "qa_file": str(args.qa_file), "questions": len(rows), "at_threshold": chosen, "two_fold": folds}
+              "qa_file": str(args.qa_file), "questions": len(rows), "at_threshold": rates(rows, t),
+              "two_fold": two_fold(rows)}
+    print(json.dumps(result))
     if args.write:
-        CALIBRATION_FILE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {CALIBRATION_FILE}", file=sys.stderr)
-    else:
-        print(json.dumps(result))
+        write_settings(Path(args.write), t)
+        print(f"wrote {args.write} (load it with --settings {args.write})", file=sys.stderr)
     return 0
