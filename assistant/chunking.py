@@ -24,6 +24,11 @@ def embed_text(section: str, text: str) -> str:
     return f"{section}: {text}" if section else text
 
 
+def search_text(section: str, unit: Chunk | Sentence) -> str:
+    """The text embedded and BM25-indexed for a chunk or a sentence: section title + its text."""
+    return embed_text(section, getattr(unit, "readable", unit.text))
+
+
 @dataclass
 class ChunkResult:
     chunks: list[Chunk] = field(default_factory=list)

@@ -268,10 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
     p.add_argument("--json", dest="json_path")
     p.add_argument("--limit", type=int, help="score only the first N queries (smoke runs)")
-    p.add_argument("--tune-split", default="auto",
-                   help="split to tune the hybrid fusion on (default: dev, else train; 'none': rrf_k=60, equal weights)")
-    p.add_argument("--threads", default="auto",
-                   help="torch CPU threads: N, or auto (default: the cores not busy with other work), 0 = torch's choice")
+    p.add_argument("--tune-split", default="none",
+                   help="split to tune the dense weight and RRF constant on, written as a settings file "
+                        "(default none: exactly the settings `assistant ask` uses)")
+    p.add_argument("--write-settings", metavar="PATH",
+                   help="with --tune-split: where to write the tuned settings (default <index>/beir/<name>/tuned-on-SPLIT.json)")
+    p.add_argument("--run", metavar="PATH", help="write a TREC run file (qid Q0 docid rank score tag)")
+    p.add_argument("--threads", default=None,
+                   help="encoder CPU threads: N, or auto (the cores not busy with other work)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_beir)
 

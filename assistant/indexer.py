@@ -10,15 +10,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .chunking import Chunker, embed_text
+from .chunking import Chunker, ChunkResult, search_text
 from .cleaning import clean
 from .embedding import Embedder
-from .loaders import file_digest, load_folder, source_files, doc_id_for
-from .schema import Chunk, Document, Sentence
+from .loaders import document_sources, load_documents
+from .schema import Chunk, Document, RawDocument, Sentence
 from .settings import Settings
 from .index import Index
 from .store import BUILD_DIR_KEY, IndexCorrupt, IndexMissing, IndexStore
@@ -26,6 +26,7 @@ from .store import BUILD_DIR_KEY, IndexCorrupt, IndexMissing, IndexStore
 # Exact search below this many vectors, HNSW above: single-thread exact search costs ~6.8 ms
 # per 100k vectors and passes a 5 ms budget near 64-74k (`assistant bench --chunks`, README).
 HNSW_FROM = 50_000
+EMBED_GROUP = 2048  # texts embedded per step while building
 Log = Callable[[str], None]
 
 
@@ -85,18 +86,8 @@ class BuildReport:
 
 
 def current_sources(settings: Settings) -> dict[str, str]:
-    """doc_id -> sha256 of every document file (with its sidecar) in the docs folder.
-
-    When two files share an id the first one (in sorted order) counts, as in load_folder."""
-    sources: dict[str, str] = {}
-    for p in source_files(settings.docs_dir):
-        doc_id = doc_id_for(p)
-        if doc_id not in sources:
-            try:
-                sources[doc_id] = file_digest(p)
-            except OSError:
-                sources[doc_id] = "unreadable"
-    return sources
+    """doc_id -> sha256 of every document (with its sidecar) in the documents folder or corpus file."""
+    return document_sources(settings.docs_dir)
 
 
 def stale_reasons(settings: Settings, manifest: dict[str, Any]) -> list[str]:
@@ -132,18 +123,103 @@ def _previous_vectors(store: IndexStore, settings: Settings) -> dict[str, tuple[
         data = store.read(manifest)
     except (IndexMissing, IndexCorrupt):
         return {}
-    out = {}
-    cv, sv = data.chunk_vectors, data.sentence_vectors
-    for doc in data.documents.values():
-        rows = [i for i, c in enumerate(data.chunks) if c.doc_id == doc.doc_id]
-        srows = [i for i, s in enumerate(data.sentences) if s.doc_id == doc.doc_id]
-        out[doc.sha256] = (np.array(cv[rows]), None if sv is None else np.array(sv[srows]))
-    return out
+    chunk_rows: dict[str, list[int]] = {}
+    sentence_rows: dict[str, list[int]] = {}
+    for i, c in enumerate(data.chunks):
+        chunk_rows.setdefault(c.doc_id, []).append(i)
+    for i, s in enumerate(data.sentences):
+        sentence_rows.setdefault(s.doc_id, []).append(i)
+    sv = data.sentence_vectors
+    return {doc.sha256: (np.array(data.chunk_vectors[chunk_rows.get(doc.doc_id, [])]),
+                         None if sv is None else np.array(sv[sentence_rows.get(doc.doc_id, [])]))
+            for doc in data.documents.values()}
+
+
+def _warn(report: BuildReport, log: Log, message: str) -> None:
+    report.warnings.append(message)
+    log(f"warning: {message}")
+
+
+def _clean_all(raws: Iterable[RawDocument], report: BuildReport, log: Log) -> list[Document]:
+    docs = []
+    for raw in raws:
+        try:
+            doc = clean(raw)
+        except Exception as exc:  # one odd document must not stop the build
+            _warn(report, log, f"{Path(raw.path).name}: could not be cleaned ({type(exc).__name__}: {exc}); skipped")
+            continue
+        if not doc.sections:
+            _warn(report, log, f"{Path(raw.path).name}: no text left after cleaning; skipped")
+            continue
+        docs.append(doc)
+    return docs
+
+
+def _chunk_all(docs: list[Document], chunker: Chunker, report: BuildReport, log: Log,
+               progress: bool) -> list[tuple[Document, ChunkResult]]:
+    per_doc: list[tuple[Document, ChunkResult]] = []
+    n_chunks = n_sentences = 0
+    for doc in _progress(docs, progress, "chunking", "doc"):
+        try:
+            part = chunker.chunk_documents([doc], n_chunks, n_sentences)
+        except Exception as exc:  # one odd document must not stop the build
+            _warn(report, log, f"{Path(doc.path).name}: could not be chunked ({type(exc).__name__}: {exc}); skipped")
+            continue
+        report.warnings.extend(part.warnings)
+        n_chunks += len(part.chunks)
+        n_sentences += len(part.sentences)
+        per_doc.append((doc, part))
+    return per_doc
+
+
+def _progress(items, show: bool, desc: str, unit: str):
+    if not show:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, file=sys.stderr)
+
+
+def _embed_all(per_doc: list[tuple[Document, ChunkResult]], previous: dict, embedder: Embedder,
+               with_sentences: bool, report: BuildReport, progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Chunk (and sentence) vectors in index order: reused for unchanged documents, the rest
+    embedded in groups of EMBED_GROUP texts (one progress bar, memory bounded by the group)."""
+    dim = embedder.dimension
+    n_c = sum(len(part.chunks) for _, part in per_doc)
+    n_s = sum(len(part.sentences) for _, part in per_doc) if with_sentences else 0
+    cv = np.zeros((n_c, dim), np.float32)
+    sv = np.zeros((n_s, dim), np.float32) if with_sentences else None
+    todo: list[tuple[str, int, str]] = []  # (which array, row, text)
+    c_row = s_row = 0
+    for doc, part in per_doc:
+        reuse = previous.get(doc.sha256)
+        fits = reuse is not None and reuse[0].shape[0] == len(part.chunks) and (
+            not with_sentences or (reuse[1] is not None and reuse[1].shape[0] == len(part.sentences)))
+        if fits:
+            cv[c_row:c_row + len(part.chunks)] = reuse[0]
+            if sv is not None:
+                sv[s_row:s_row + len(part.sentences)] = reuse[1]
+            report.reused += len(part.chunks) + (len(part.sentences) if with_sentences else 0)
+        else:
+            todo += [("c", c_row + i, search_text(c.section, c)) for i, c in enumerate(part.chunks)]
+            if with_sentences:
+                todo += [("s", s_row + i, search_text(s.section, s)) for i, s in enumerate(part.sentences)]
+        c_row += len(part.chunks)
+        s_row += len(part.sentences) if with_sentences else 0
+    bar = _progress(range(0, len(todo), EMBED_GROUP), progress and len(todo) > EMBED_GROUP, "embedding", "group")
+    for start in bar:
+        group = todo[start:start + EMBED_GROUP]
+        vectors = embedder.encode([t for _, _, t in group])
+        for (which, row, _), vec in zip(group, vectors):
+            (cv if which == "c" else sv)[row] = vec
+    report.embedded = len(todo)
+    return cv, sv
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True,
                 log: Log = _stderr) -> BuildReport:
-    """Build (or incrementally rebuild) the index for settings.docs_dir into settings.index_dir."""
+    """Build (or incrementally rebuild) the index of settings.docs_dir into settings.index_dir."""
+    from .lexical import BM25Index
     from .tokens import count_tokens
 
     t0 = time.perf_counter()
@@ -152,120 +228,67 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     report = BuildReport()
     with store.lock():
         seen_sources = current_sources(settings)
-        loaded = load_folder(settings.docs_dir)
-        report.warnings.extend(loaded.warnings)
+        loaded = load_documents(settings.docs_dir)
         for w in loaded.warnings:
-            log(f"warning: {w}")
+            _warn(report, log, w)
         if not loaded.documents:
             raise IndexMissing(f"no readable documents in {settings.docs_dir}; add .txt, .md, .html or .pdf files")
-        docs = []
-        for raw in loaded.documents:
-            try:
-                doc = clean(raw)
-            except Exception as exc:  # one odd document must not stop the build
-                report.warnings.append(f"{Path(raw.path).name}: could not be cleaned "
-                                       f"({type(exc).__name__}: {exc}); skipped")
-                log(f"warning: {report.warnings[-1]}")
-                continue
-            if not doc.sections:
-                report.warnings.append(f"{Path(raw.path).name}: no text left after cleaning; skipped")
-                log(f"warning: {report.warnings[-1]}")
-                continue
-            docs.append(doc)
+        docs = _clean_all(_progress(loaded.documents, progress and len(loaded.documents) > 100, "cleaning", "doc"),
+                          report, log)
         if not docs:
-            raise IndexMissing(f"no document in {settings.docs_dir} has text left after cleaning; "
-                               "nothing to index")
+            raise IndexMissing(f"no document in {settings.docs_dir} has text left after cleaning; nothing to index")
         chunker = Chunker(settings.chunking, lambda t: count_tokens(t, settings.chunking.encoding),
                           embedder.count_tokens, embedder.max_seq_length)
-        previous = _previous_vectors(store, settings)
-        chunks: list[Chunk] = []
-        sentences: list[Sentence] = []
-        chunk_vecs: list[np.ndarray] = []
-        sent_vecs: list[np.ndarray] = []
-        todo_docs = []
-        iterator = docs
-        if progress:
-            from tqdm import tqdm
-
-            iterator = tqdm(docs, desc="chunking", unit="doc", file=sys.stderr)
-        per_doc = []
-        for doc in iterator:
-            try:
-                part = chunker.chunk_documents([doc], len(chunks), len(sentences))
-            except Exception as exc:  # one odd document must not stop the build
-                report.warnings.append(f"{Path(doc.path).name}: could not be chunked "
-                                       f"({type(exc).__name__}: {exc}); skipped")
-                log(f"warning: {report.warnings[-1]}")
-                continue
-            report.warnings.extend(part.warnings)
-            chunks.extend(part.chunks)
-            sentences.extend(part.sentences)
-            per_doc.append((doc, part))
-        docs = [doc for doc, _ in per_doc]
-        if not docs:
+        per_doc = _chunk_all(docs, chunker, report, log, progress and len(docs) > 100)
+        if not per_doc:
             raise IndexMissing(f"no document in {settings.docs_dir} could be chunked; nothing to index")
-        for doc, part in per_doc:
-            reuse = previous.get(doc.sha256)
-            if reuse is not None and reuse[0].shape[0] == len(part.chunks) and \
-                    (reuse[1] is not None and reuse[1].shape[0] == len(part.sentences)):
-                chunk_vecs.append(reuse[0])
-                sent_vecs.append(reuse[1])
-                report.reused += len(part.chunks) + len(part.sentences)
-            else:
-                todo_docs.append((doc, part))
-                chunk_vecs.append(None)  # type: ignore[arg-type]
-                sent_vecs.append(None)  # type: ignore[arg-type]
-        texts = []
-        for doc, part in todo_docs:
-            texts.extend(embed_text(c.section, c.text) for c in part.chunks)
-            texts.extend(embed_text(s.section, s.text) for s in part.sentences)
-        if texts:
-            log(f"embedding {len(texts)} texts with {settings.model}")
-            vectors = embedder.encode(texts, show_progress=progress)
-            report.embedded = len(texts)
-            pos = 0
-            slots = [i for i, v in enumerate(chunk_vecs) if v is None]
-            for slot, (doc, part) in zip(slots, todo_docs):
-                n_c, n_s = len(part.chunks), len(part.sentences)
-                chunk_vecs[slot] = vectors[pos:pos + n_c]
-                sent_vecs[slot] = vectors[pos + n_c:pos + n_c + n_s]
-                pos += n_c + n_s
-        dim = embedder.dimension
-        cv = np.concatenate(chunk_vecs) if chunk_vecs else np.zeros((0, dim), np.float32)
-        sv = np.concatenate(sent_vecs) if sent_vecs else np.zeros((0, dim), np.float32)
-        from .lexical import BM25Index
-
-        bm25 = BM25Index.build([embed_text(c.section, c.text) for c in chunks])
-        n_tokens = np.array([c.n_tokens for c in chunks]) if chunks else np.zeros(1)
-        report.token_stats = {"min": float(n_tokens.min()), "median": float(np.median(n_tokens)),
-                              "max": float(n_tokens.max()), "mean": float(n_tokens.mean()),
-                              "model_max": float(max((c.n_model_tokens for c in chunks), default=0))}
-        indexed_ids = {d.doc_id for d in docs}
-        manifest = {
-            "fingerprint": settings.fingerprint(),
-            "model": {"name": settings.model, "dimension": dim, "max_seq_length": embedder.max_seq_length},
-            "chunking": settings.fingerprint()["chunking"],
-            "faiss": {"type": faiss_type(len(chunks)), "metric": "inner_product", "normalized": True},
-            "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stemmer": "english"},
-            "docs_dir": str(settings.docs_dir.resolve()),
-            "sources": {d.doc_id: d.sha256 for d in docs},
-            "skipped": {doc_id: sha for doc_id, sha in seen_sources.items() if doc_id not in indexed_ids},
-            "counts": {"documents": len(docs), "sections": sum(len(d.sections) for d in docs),
-                       "chunks": len(chunks), "sentences": len(sentences)},
-            "chunk_tokens": report.token_stats,
-            "warnings": report.warnings,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        art = Index(documents={d.doc_id: d for d in docs}, chunks=tuple(chunks), sentences=tuple(sentences),
-                    chunk_vectors=cv, sentence_vectors=sv, dense=make_faiss_index(cv), bm25=bm25, manifest=manifest)
-        path = store.write(art)
-    report.documents = len(docs)
-    report.sections = manifest["counts"]["sections"]
-    report.chunks = len(chunks)
-    report.sentences = len(sentences)
+        docs = [doc for doc, _ in per_doc]
+        chunks = tuple(c for _, part in per_doc for c in part.chunks)
+        sentences = tuple(s for _, part in per_doc for s in part.sentences)
+        if texts_to_embed := len(chunks) + (len(sentences) if settings.embed_sentences else 0):
+            log(f"embedding up to {texts_to_embed} texts with {settings.model}")
+        cv, sv = _embed_all(per_doc, _previous_vectors(store, settings), embedder, settings.embed_sentences,
+                            report, progress)
+        bm25 = BM25Index.build([search_text(c.section, c) for c in chunks])
+        report.token_stats = _token_stats(chunks)
+        manifest = _manifest(settings, embedder, docs, chunks, sentences, seen_sources, report)
+        path = store.write(Index(documents={d.doc_id: d for d in docs}, chunks=chunks, sentences=sentences,
+                                 chunk_vectors=cv, sentence_vectors=sv, dense=make_faiss_index(cv), bm25=bm25,
+                                 manifest=manifest))
+    report.documents, report.sections = len(docs), manifest["counts"]["sections"]
+    report.chunks, report.sentences = len(chunks), len(sentences)
     report.seconds = time.perf_counter() - t0
     report.path = str(path)
     return report
+
+
+def _token_stats(chunks: Sequence[Chunk]) -> dict[str, float]:
+    n_tokens = np.array([c.n_tokens for c in chunks]) if chunks else np.zeros(1)
+    return {"min": float(n_tokens.min()), "median": float(np.median(n_tokens)), "max": float(n_tokens.max()),
+            "mean": float(n_tokens.mean()), "model_max": float(max((c.n_model_tokens for c in chunks), default=0))}
+
+
+def _manifest(settings: Settings, embedder: Embedder, docs: list[Document], chunks: Sequence[Chunk],
+              sentences: Sequence[Sentence], seen_sources: dict[str, str], report: BuildReport) -> dict[str, Any]:
+    indexed_ids = {d.doc_id for d in docs}
+    describe = getattr(embedder, "describe", None)
+    model = describe() if describe else {"name": settings.model, "dimension": embedder.dimension,
+                                         "max_seq_length": embedder.max_seq_length}
+    return {
+        "fingerprint": settings.fingerprint(),
+        "model": {**model, "name": settings.model},
+        "chunking": settings.fingerprint()["chunking"],
+        "faiss": {"type": faiss_type(len(chunks)), "metric": "inner_product", "normalized": True},
+        "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stemmer": "english"},
+        "docs_dir": str(settings.docs_dir.resolve()),
+        "sources": {d.doc_id: d.sha256 for d in docs},
+        "skipped": {doc_id: sha for doc_id, sha in seen_sources.items() if doc_id not in indexed_ids},
+        "counts": {"documents": len(docs), "sections": sum(len(d.sections) for d in docs),
+                   "chunks": len(chunks), "sentences": len(sentences)},
+        "chunk_tokens": report.token_stats,
+        "warnings": report.warnings,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
 
 
 def load_index(settings: Settings) -> Index:
@@ -308,7 +331,7 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
         pass
     except IndexCorrupt as exc:
         problem, action = f"index unusable ({exc})", "rebuilding"
-    if not settings.docs_dir.is_dir():
+    if not settings.docs_dir.exists():
         raise IndexMissing(f"{problem}, and it cannot be {'rebuilt' if action == 'rebuilding' else 'built'}: "
                            f"documents folder {settings.docs_dir} does not exist")
     log(f"{problem}; {action}")

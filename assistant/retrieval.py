@@ -19,6 +19,12 @@ from .schema import Retriever, SectionKind
 
 
 @dataclass(frozen=True)
+class Candidates:
+    dense: tuple[tuple[int, float], ...]  # (row, cosine), best first
+    lexical: tuple[tuple[int, float], ...]  # (row, BM25 score), best first
+
+
+@dataclass(frozen=True)
 class Hit:
     row: int  # index into Index.chunks
     score: float
@@ -48,7 +54,7 @@ class Searcher:
         self.index = index
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
-        self.candidates = candidates
+        self.candidates_per_list = candidates
         self._norm_text = [re.sub(r"\W+", " ", c.text.lower()).strip() for c in index.chunks]
 
     @property
@@ -65,20 +71,25 @@ class Searcher:
     def lexical(self, query: str, n: int) -> list[tuple[int, float]]:
         return self.index.bm25.search(query, n)
 
-    def search(self, query: str, query_vector: np.ndarray | None, k: int,
-               retriever: Retriever = Retriever.HYBRID) -> list[Hit]:
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        n = max(self.candidates, k * 3)
+    def candidates(self, query: str, query_vector: np.ndarray | None, n: int,
+                   retriever: Retriever = Retriever.HYBRID) -> Candidates:
+        """The dense and BM25 lists (``n`` each) that ``rank`` fuses."""
         dense = self.dense(query_vector, n) if retriever in (Retriever.DENSE, Retriever.HYBRID) else []
         lexical = self.lexical(query, n) if retriever in (Retriever.BM25, Retriever.HYBRID) else []
-        dmap, lmap = dict(dense), dict(lexical)
+        return Candidates(tuple(dense), tuple(lexical))
+
+    def rank(self, found: Candidates, k: int, retriever: Retriever = Retriever.HYBRID,
+             dense_weight: float | None = None, rrf_k: int | None = None) -> list[Hit]:
+        """The top ``k`` chunks: one list, or both fused; duplicates merged, references last."""
+        dmap, lmap = dict(found.dense), dict(found.lexical)
         if retriever is Retriever.DENSE:
-            ranked = dense
+            ranked = list(found.dense)
         elif retriever is Retriever.BM25:
-            ranked = lexical
+            ranked = list(found.lexical)
         else:
-            ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]], self.rrf_k, [self.dense_weight, 1.0])
+            weight = self.dense_weight if dense_weight is None else dense_weight
+            ranked = rrf_fuse([[r for r, _ in found.dense], [r for r, _ in found.lexical]],
+                              self.rrf_k if rrf_k is None else rrf_k, [weight, 1.0])
         hits: list[Hit] = []
         seen_text: set[str] = set()
         for row, score in ranked:
@@ -90,3 +101,13 @@ class Searcher:
         # stable: body before references
         hits.sort(key=lambda h: self.index.chunks[h.row].section_kind is SectionKind.REFERENCES)
         return hits[:k]
+
+    def pool_size(self, k: int) -> int:
+        """Candidates taken from each list for ``k`` results."""
+        return max(self.candidates_per_list, k * 3)
+
+    def search(self, query: str, query_vector: np.ndarray | None, k: int,
+               retriever: Retriever = Retriever.HYBRID) -> list[Hit]:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        return self.rank(self.candidates(query, query_vector, self.pool_size(k), retriever), k, retriever)

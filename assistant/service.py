@@ -20,6 +20,8 @@ from .schema import Answer, Audience, Passage, Response, Retriever, Status, Turn
 if TYPE_CHECKING:
     import numpy as np
 
+    from .retrieval import Searcher
+
 NOT_ANSWERED = "The documents don't answer this."
 NOT_MEDICAL_ADVICE = "This is information from the documents, not medical advice. Talk to your child's doctor."
 EMPTY_QUESTION = "Please type a question."
@@ -174,6 +176,29 @@ class Assistant:
         passages = self._search(query.search_text, query.vector, k, retriever)
         choice = self._choose(query, passages, audience)
         return self._respond(prepared, query, passages, choice, audience, retriever, t0)
+
+    def retrieve(self, question: str, history: Sequence[str | Turn | Response] = (), k: int | None = None,
+                 retriever: Retriever | str = Retriever.HYBRID) -> tuple[Passage, ...]:
+        """The passages ``ask`` would answer from, by the same steps, without choosing an answer
+        (what ``assistant beir`` ranks documents by)."""
+        prepared = prepare_question(question, self.settings.max_question_chars)
+        if not prepared.text:
+            return ()
+        self._load()
+        query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
+        return self._search(query.search_text, query.vector, self.settings.k if k is None else int(k),
+                            Retriever.parse(retriever))
+
+    def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
+        """The question as ``ask`` searches it: standalone, expanded, with its vector."""
+        self._load()
+        prepared = prepare_question(question, self.settings.max_question_chars)
+        return self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
+
+    @property
+    def searcher(self) -> Searcher:
+        _ = self.index
+        return self._searcher
 
     def _load(self) -> float:
         """Load the index and warm the model; returns the seconds it took."""

@@ -48,6 +48,7 @@ class Settings:
     answer_depth: int = 5  # answers come from the top passages only, whatever k is
     max_question_chars: int = 2000  # longer questions are cut to this, with a notice
     batch_size: int = 32
+    embed_sentences: bool = True  # sentence vectors for answers; a BEIR index needs only chunks
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
     # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
@@ -85,4 +86,5 @@ class Settings:
 
     def fingerprint(self) -> dict:
         """What the built index depends on (besides the documents)."""
-        return {"model": self.model, "chunking": asdict(self.chunking), "pipeline": PIPELINE_VERSION}
+        return {"model": self.model, "chunking": asdict(self.chunking), "pipeline": PIPELINE_VERSION,
+                "sentence_vectors": self.embed_sentences}
