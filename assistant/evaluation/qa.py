@@ -151,9 +151,34 @@ class Outcome:
     passages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_question(assistant, item: QAItem, retriever: str, n_passages: int) -> Outcome:
+class ChainRunner:
+    """Asks a follow-up's earlier turns first, as a user would, so that the follow-up gets them
+    as Responses (with what was answered); a conversation prefix is asked once."""
+
+    def __init__(self, assistant, retriever: str = "hybrid", n_passages: int = MRR_DEPTH) -> None:
+        self.assistant = assistant
+        self.retriever = retriever
+        self.n_passages = n_passages
+        self._asked: dict[tuple[str, tuple[str, ...]], list] = {}
+
+    def history(self, item: QAItem) -> list:
+        """The Responses to item.history, oldest first."""
+        responses: list = []
+        for n, question in enumerate(item.history):
+            key = (item.audience, item.history[: n + 1])
+            if key not in self._asked:
+                resp = self.assistant.ask(question, history=list(responses), audience=item.audience,
+                                          k=self.n_passages, retriever=self.retriever)
+                self._asked[key] = [*responses, resp]
+            responses = self._asked[key]
+        return responses
+
+
+def run_question(assistant, item: QAItem, retriever: str, n_passages: int,
+                 runner: "ChainRunner | None" = None) -> Outcome:
+    history = (runner or ChainRunner(assistant, retriever, n_passages)).history(item)
     t0 = time.perf_counter()
-    resp = assistant.ask(item.question, history=list(item.history), audience=item.audience, k=n_passages,
+    resp = assistant.ask(item.question, history=history, audience=item.audience, k=n_passages,
                          retriever=retriever)
     ms = (time.perf_counter() - t0) * 1000
     hits = [contains_any(p.chunk.text, item.evidence) for p in resp.passages] if item.answerable else []
@@ -214,7 +239,8 @@ def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3,
 
         seq = tqdm(items, desc=f"eval {retriever}", unit="q", file=sys.stderr, leave=False)
     t0 = time.perf_counter()
-    outcomes = [run_question(assistant, item, retriever, n_passages) for item in seq]
+    runner = ChainRunner(assistant, retriever, n_passages)
+    outcomes = [run_question(assistant, item, retriever, n_passages, runner) for item in seq]
     result = summarise(outcomes, cutoffs)
     result["retriever"] = retriever
     result["passages_per_question"] = n_passages
