@@ -237,7 +237,7 @@ class Assistant:
     def _respond(self, prepared: "PreparedQuestion", query: "Query", choice: Choice, audience: Audience,
                  retriever: Retriever, t0: float) -> Response:
         from .abstention import should_abstain
-        from .glossary import find_terms
+        from .glossary import cited, find_terms
 
         passages = choice.passages
         fact = self._document_fact(query, passages)
@@ -253,7 +253,7 @@ class Assistant:
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
         return Response(question=prepared.original, standalone_question=query.text, audience=audience,
                         retriever=retriever, abstained=abstained, answer=answer, passages=passages,
-                        glossary=tuple(find_terms(answer.text)) if answer else (),
+                        glossary=tuple(cited(g, self.index.documents) for g in find_terms(answer.text)) if answer else (),
                         message=NOT_ANSWERED if abstained else "", notice=notice, confidence=confidence,
                         search_text=query.search_text, alternatives=alternatives,
                         latency_ms=(time.perf_counter() - t0) * 1000)
