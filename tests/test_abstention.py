@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.abstention import choose_threshold, should_abstain, shipped_threshold
+from assistant.abstention import choose_threshold, shipped_threshold, should_abstain
 
 
 def test_threshold_keeps_false_abstention_within_budget():

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import QA
 
 from assistant.evaluation.qa import load_qa
 from assistant.service import NOT_ANSWERED
-
-from conftest import QA
 
 
 def test_answer_contains_50_percent(assistant):
