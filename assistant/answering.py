@@ -1,82 +1,94 @@
-"""Extractive answers: the sentence (or two adjacent sentences) of the retrieved passages
-that best answers the question, quoted verbatim, and the decision to abstain.
+"""Extractive answers: which sentence of the retrieved passages answers the question, scored
+by a small learned model, quoted verbatim.
 
-relevance(s) = W_COS * cos(q, s) + W_CHUNK * cos(q, chunk of s)
-               + W_LOCAL * overlap_local(q, s) + W_GLOBAL * overlap_corpus(q, s)
-               - QUANTITY_PENALTY if the question asks for a quantity and s states none
-choice(s)    = relevance(s) + W_NOVELTY * novelty(s) - RANK_STEP * passage rank
-               + PLAIN_BONUS (parents, plain-language article)
-               - FOCUS_PENALTY if s has none of the question's focus terms
-- cos: the question vector against sentence vectors computed at index time;
-- overlap: IDF-weighted share of the question's stemmed terms found in s, with IDF taken
-  among the candidate sentences (local: the shared topic weighs little, the asked-about
-  term most) and over the whole corpus;
-- novelty: the share of s's terms that are not in the question (an answer adds something;
-  a sentence that only restates the question's topic does not).
-The weights were chosen by grid search on evals/qa.jsonl (2-fold cross-validated, see
-README). The answer's relevance is its confidence; below the calibrated threshold the
-assistant abstains ("The documents don't answer this.").
+Every sentence of the top passages (never a reference list, never a table header) is a
+candidate. Its features (``FEATURES``) carry to any document: how close it is to the question
+(dense cosines of the sentence and of its chunk), how much of the question's content it covers
+(IDF-weighted among the candidates and over the corpus, on the question's own words and on its
+plain-word expansion; with and without the section title), what it adds (novelty), where
+retrieval put it, whether it states the kind of fact the question asks for (a number for "how
+many", a person for "who", gene symbols for "which gene", a place or body part for "where", a
+time or age for "when"/"how old", units for a dose), whether the question has a content word
+found nowhere in the documents, the earlier turn's document and section, and the audience.
+
+The model is a logistic regression trained by ``python -m assistant.evaluation.train_answers
+evals/train.jsonl`` and shipped as plain JSON (``assistant/data/answer_model.json``); it is
+applied here with numpy only. Its probability for the best candidate is the answer's
+confidence, which the abstention policy compares with the calibrated threshold.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
 from .index import Index
 from .lexical import tokenize
-from .schema import Audience, SectionKind
+from .schema import Audience, SectionKind, SentenceKind
 
-W_COS = 0.5
-W_CHUNK = 0.3
-W_LOCAL = 0.4
-W_GLOBAL = 0.2
-W_NOVELTY = 0.5
-RANK_STEP = 0.005
-PLAIN_BONUS = 0.04  # parent view: prefer the plain-language article when it answers about as well
-PAIR_PENALTY = 0.03  # a two-sentence answer must be clearly better than either sentence
-QUANTITY_PENALTY = 0.3
-# The question's focus terms: its rarest terms among the candidate sentences (the asked-about
-# attribute, e.g. "incidence"), when at most FOCUS_MAX_DF candidates have them. A sentence
-# with none of them is penalised.
-FOCUS_MAX_DF = 2
-FOCUS_PENALTY = 0.2
-
-QUANTITY_Q_RE = re.compile(
-    r"\b(how (much|many|long|old|often|big|large|tall|soon)|dose|doses|dosage|cost|costs|price|percentage|percent|"
-    r"proportion|rate|incidence|prevalence|weight|weigh|number of|phone|telephone|what age|what year|when was|"
-    r"when did|size|values?|levels?|count|centimet\w*|millimet\w*)\b", re.I)
 CITE_RE = re.compile(r"\((?:\d+(?:\s*[,–-]\s*\d+)*|(?:Figure|Fig\.|Table)[^)]*)\)")
-NUMBER_RE = re.compile(r"(?<![\w\-.])\d+(?:[.,]\d+)?(?![A-Za-z])|\b(two|three|four|five|six|seven|eight|nine|"
-                       r"ten|half|twice|dozens?|hundreds?|thousands?|million)\b", re.I)
-# What a question asks for, and what a sentence must state to answer it.
-TYPED_QUANTITIES = [
-    (re.compile(r"\b(dose|doses|dosage)\b", re.I), re.compile(r"\d\s*(mg|g|mcg|µg|ml|iu|units?)\b|/kg\b", re.I)),
-    (re.compile(r"\b(percentage|percent|proportion|what share|what fraction|chance)\b", re.I),
-     re.compile(r"%|\bpercent\b|\bhalf\b|\bper (cent|million|thousand)\b", re.I)),
-    (re.compile(r"\b(cost|costs|price|how much does)\b", re.I), re.compile(r"[$€£]\s*\d|\b\d+\s*(dollars|euros|pounds)\b", re.I)),
-    (re.compile(r"\b(phone|telephone)\b", re.I), re.compile(r"\b(tel|phone)\b|\d{3}[-. ]\d{3,4}", re.I)),
-    (re.compile(r"\b(weight|weigh)\b", re.I), re.compile(r"\d\s*(kg|g|grams?|lbs?|pounds)\b", re.I)),
-    (re.compile(r"\b(centimet\w*|millimet\w*|size|how big|how large)\b", re.I), re.compile(r"\d\s*(cm|mm|centimet\w*|millimet\w*)\b", re.I)),
-    (re.compile(r"\bhow (many|few) (days|weeks|months|years|hours)\b|\bhow long\b", re.I),
-     re.compile(r"\b(\d+|one|two|three|four|five|six|several|few)\s*(-\s*)?(days?|weeks?|months?|years?|hours?)\b", re.I)),
-]
+NUMBER_RE = re.compile(r"(?<![\w\-.])\d+(?:[.,]\d+)?(?![A-Za-z])|\b(one|two|three|four|five|six|seven|eight|nine|"
+                       r"ten|half|twice|dozens?|hundreds?|thousands?|million|most|many|few|several)\b", re.IGNORECASE)
+
+# What a question asks for (by its form) and what a sentence must state to give it.
+ASKS = {
+    "number": re.compile(r"\b(how (much|many|often|common|rare|likely)|what (proportion|percentage|fraction|share|"
+                         r"rate)|percent\w*|proportion|number of|incidence|prevalence|chance)\b", re.IGNORECASE),
+    "person": re.compile(r"\b(who|whom|whose|(what|which) (doctor|specialist|person|name))\b", re.IGNORECASE),
+    "gene": re.compile(r"\b(which|what) genes?\b|\bgenes? (is|are)\b", re.IGNORECASE),
+    "place": re.compile(r"\b(where|which (part|area|region|side|structure|organ)s?|what (part|area|region)s?)\b", re.IGNORECASE),
+    "time": re.compile(r"\b(when|how old|what age|at what age|how long|how soon|what year|which year|how many "
+                       r"(days|weeks|months|years|hours))\b", re.IGNORECASE),
+    "dose": re.compile(r"\b(dose|doses|dosage)\b", re.IGNORECASE),
+}
+STATES = {
+    "number": re.compile(r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|twice|most|many|few|"
+                         r"several|rare|rarely|common|commonly|often|percent|majority|minority)\b", re.IGNORECASE),
+    "person": re.compile(r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|\b(doctor|neurologist|"
+                         r"specialist|physician|paediatrician|pediatrician|therapist|counsel+or|geneticist|surgeon|"
+                         r"team|parents?|mother|father|family)\b"),
+    "gene": re.compile(r"\b[A-Z][A-Z0-9]{2,}\b|\bgenes?\b"),
+    "place": re.compile(r"\b(in|at|into|behind|within|inside|of) the [a-z]+|\b(brain|cerebell\w+|vermis|hemispheres?|"
+                        r"brainstem|pons|cortex|lobes?|nerves?|spine|spinal|eyes?|abdomen|adrenal|chest|neck|"
+                        r"hospital|clinic|country|region|side|area|part)\b", re.IGNORECASE),
+    "time": re.compile(r"\b\d+\s*-?\s*(year|month|week|day|hour|minute)s?\b|\b(age[sd]?|old|birth|born|infan\w+|"
+                       r"childhood|before|after|during|later|until|since|years?|months?|weeks?|days?|\d{4})\b", re.IGNORECASE),
+    "dose": re.compile(r"\d\s*(mg|g|mcg|µg|ml|iu|units?)\b|/kg\b", re.IGNORECASE),
+}
+ANSWER_TYPES = tuple(ASKS)
+STOP = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "the", "a", "an", "of", "in", "on",
+        "for", "to", "with", "and", "or", "is", "are", "was", "were", "do", "does", "did", "can", "could", "it", "its",
+        "be", "been", "my", "our", "your", "i", "we", "you", "this", "that", "these", "those", "they", "them", "their",
+        "she", "her", "he", "his", "at", "by", "from", "as", "any", "some", "there", "about", "has", "have", "had",
+        "if", "so", "not", "no", "will", "would", "should", "may", "might", "than", "then", "also", "much", "many",
+        "very", "more", "most", "get", "got", "one", "all"}
+
+FEATURES = (
+    "cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "cover_title", "novelty",
+    "inv_rank", "retrieval_rel", "len_log", "focus", "all_covered",
+    *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
+    "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
+    "same_section",
+    # the same closeness measures against the best candidate of the question (0 for the best)
+    "rel_cos", "rel_chunk_cos", "rel_local_own", "rel_local_exp", "rel_corpus_own", "rel_corpus_exp", "rel_cover",
+)
+RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover")
 
 
-def has_quantity(text: str, question: str = "") -> bool:
-    """Does text state the kind of quantity the question asks for (any number by default)?"""
-    text = CITE_RE.sub(" ", text)
-    for asks, states in TYPED_QUANTITIES:
-        if question and asks.search(question):
-            return bool(states.search(text))
-    return bool(NUMBER_RE.search(text))
+@dataclass(frozen=True)
+class AnswerContext:
+    """What the conversation says about where the answer should be (empty for a first question)."""
 
-
-def asks_quantity(question: str) -> bool:
-    return bool(QUANTITY_Q_RE.search(question))
+    followup: bool = False
+    doc_id: str = ""  # the previous answer's document
+    section: str = ""
+    answer: str = ""  # the previous answer's text: a follow-up is not answered by repeating it
 
 
 @dataclass(frozen=True)
@@ -85,102 +97,209 @@ class Candidate:
     sentence_ids: tuple[int, ...]
     start: int  # document offsets
     end: int
-    score: float  # the choice score
-    confidence: float  # relevance, compared with the abstention threshold
+    score: float  # the model's probability that it answers
+    confidence: float  # the same probability, compared with the abstention threshold
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Standardise, then logistic regression: p = sigmoid(((x - mean) / scale) @ weights + bias)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinearModel:
+        names = tuple(data["features"])
+        if names != FEATURES:
+            raise ValueError("answer_model.json was trained on other features; retrain it with "
+                             "`python -m assistant.evaluation.train_answers evals/train.jsonl`")
+        arr = lambda key: np.asarray(data[key], dtype=np.float64)
+        return cls(names, arr("mean"), arr("scale"), arr("weights"), float(data["bias"]))
+
+
+def untrained_model() -> LinearModel:
+    """A hand-set fallback used only before a model was trained (cosine and coverage)."""
+    w = np.zeros(len(FEATURES))
+    for name, value in (("cos", 3.0), ("chunk_cos", 1.0), ("local_own", 1.5), ("cover", 1.0), ("novelty", 1.0)):
+        w[FEATURES.index(name)] = value
+    return LinearModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, -3.0)
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> LinearModel:
+    try:
+        text = resources.files("assistant.data").joinpath("answer_model.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return untrained_model()
+    try:
+        return LinearModel.from_dict(json.loads(text))
+    except ValueError as exc:  # features changed since it was trained: usable only to train anew
+        import warnings
+
+        warnings.warn(str(exc), stacklevel=2)
+        return untrained_model()
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
+
+
+def asked_types(question: str) -> dict[str, bool]:
+    return {t: bool(p.search(question)) for t, p in ASKS.items()}
 
 
 class Answerer:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, model: LinearModel | None = None) -> None:
         self.index = index
+        self.model = model or shipped_model()
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
         self._tokens: list[set[str]] | None = None
+        self._title_tokens: dict[str, set[str]] = {}
         self._corpus_df: dict[str, int] = {}
+        self._words: set[str] = set()
+        self._types: list[dict[str, bool]] = []
 
     def _ensure_tokens(self) -> None:
-        if self._tokens is None:
-            texts = [f"{s.section} {s.text}" for s in self.sentences]
-            self._tokens = [set(t) for t in tokenize(texts)] if texts else []
-            for toks in self._tokens:
-                for t in toks:
-                    self._corpus_df[t] = self._corpus_df.get(t, 0) + 1
+        if self._tokens is not None:
+            return
+        texts = [s.text for s in self.sentences]
+        self._tokens = [set(t) for t in tokenize(texts)] if texts else []
+        titles = sorted({s.section for s in self.sentences})
+        self._title_tokens = dict(zip(titles, (set(t) for t in tokenize(titles)))) if titles else {}
+        for toks in self._tokens:
+            for t in toks:
+                self._corpus_df[t] = self._corpus_df.get(t, 0) + 1
+        for doc in self.index.documents.values():
+            self._words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
+            self._words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
+        self._types = [{t: bool(p.search(CITE_RE.sub(" ", s.text))) for t, p in STATES.items()}
+                       for s in self.sentences]
 
-    @staticmethod
-    def local_idf(q_tokens: set[str], candidate_tokens: list[set[str]]) -> dict[str, float]:
-        """IDF of the question's terms among the candidate sentences: a term that every
-        candidate shares (the topic) weighs little; the asked-about term weighs most."""
-        n = len(candidate_tokens)
-        return {t: math.log(1 + n / (1 + sum(t in c for c in candidate_tokens))) for t in q_tokens}
-
-    def corpus_idf(self, q_tokens: set[str]) -> dict[str, float]:
-        n = len(self._tokens or ())
-        return {t: math.log(1 + n / (1 + self._corpus_df.get(t, 0))) for t in q_tokens}
-
-    @staticmethod
-    def overlap(idf: dict[str, float], sentence_tokens: set[str]) -> float:
-        total = sum(idf.values())
-        if not total:
-            return 0.0
-        return sum(w for t, w in idf.items() if t in sentence_tokens) / total
-
-    def _relevance(self, cos: float, chunk_cos: float, tokens: set[str], local: dict, corpus: dict,
-                   text: str, wants_quantity: bool, question: str = "") -> float:
-        rel = W_COS * cos + W_CHUNK * chunk_cos + W_LOCAL * self.overlap(local, tokens) \
-            + W_GLOBAL * self.overlap(corpus, tokens)
-        if wants_quantity and not has_quantity(text, question):
-            rel -= QUANTITY_PENALTY
-        return rel
-
-    def best(self, question: str, q_vec: np.ndarray, passages: list, audience: Audience) -> Candidate | None:
-        """The best answer candidate among the passages' sentences (None if there are none)."""
-        ranked = self.candidates(question, q_vec, passages, audience)
-        if not ranked:
-            return None
-        # confidence: how well the best-matching sentence fits (the chosen one may add more)
-        return replace(ranked[0], confidence=max(c.confidence for c in ranked))
-
-    def candidates(self, question: str, q_vec: np.ndarray, passages: list, audience: Audience) -> list[Candidate]:
-        """All answer candidates, best first."""
-        if self.vectors is None or not passages:
-            return []
+    def unknown_terms(self, question: str) -> list[str]:
+        """The question's content words found nowhere in the documents (nor as a known stem)."""
         self._ensure_tokens()
-        q_tokens = set(tokenize([question])[0])
-        wants_quantity = asks_quantity(question)
+        words = content_words(question)
+        stems = tokenize(words) if words else []
+        return [w for w, st in zip(words, stems)
+                if w not in self._words and not any(t in self._corpus_df for t in st)]
+
+    @staticmethod
+    def _idf_overlap(idf: dict[str, float], toks: set[str]) -> float:
+        total = sum(idf.values())
+        return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
+
+    def features(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
+                 context: AnswerContext | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order)."""
+        if self.vectors is None or not passages:
+            return [], np.zeros((0, len(FEATURES)))
+        context = context or AnswerContext()
+        self._ensure_tokens()
+        own, expanded = tokenize([question, search_text])
+        own_t, exp_t = set(own), set(own) | set(expanded)
         usable = [(i, p) for i, p in enumerate(passages) if p.chunk.section_kind is not SectionKind.REFERENCES]
-        pool = sorted({sid for _, p in usable for sid in p.chunk.sentence_ids})
-        local = self.local_idf(q_tokens, [self._tokens[sid] for sid in pool])
-        corpus = self.corpus_idf(q_tokens)
-        pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in q_tokens}
-        present = [df for df in pool_df.values() if df >= 1]
+        said = context.answer.strip()
+        pairs = [(i, sid) for i, p in usable for sid in p.chunk.sentence_ids
+                 if self.sentences[sid].kind is not SentenceKind.TABLE_HEADER
+                 and not (said and self.sentences[sid].text.strip() in said)]
+        if not pairs:
+            return [], np.zeros((0, len(FEATURES)))
+        pool = sorted({sid for _, sid in pairs})
+        n = len(pool)
+        pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in exp_t}
+        local = {t: math.log(1 + n / (1 + pool_df[t])) for t in exp_t}
+        n_corpus = len(self._tokens)
+        corpus = {t: math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in exp_t}
+        local_own = {t: local[t] for t in own_t}
+        corpus_own = {t: corpus[t] for t in own_t}
+        present = [df for t, df in pool_df.items() if df >= 1 and t in own_t]
         rarest = min(present) if present else 0
-        focus = {t for t, df in pool_df.items() if df == rarest} if 1 <= rarest <= FOCUS_MAX_DF else set()
+        focus = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
+        asks = asked_types(question)
+        unknown = self.unknown_terms(question)
+        n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
-        candidates: list[Candidate] = []
-        for p_index, passage in usable:
-            ids = list(passage.chunk.sentence_ids)
-            chunk_cos = float(np.asarray(self.index.chunk_vectors[rows[passage.chunk.chunk_id]]) @ q_vec)
-            bonus = -RANK_STEP * p_index
-            if audience is Audience.PARENT and passage.meta.doc_type == "plain-language article":
-                bonus += PLAIN_BONUS
-            sims = self.vectors[ids] @ q_vec
-            singles = []
-            for j, sid in enumerate(ids):
-                s = self.sentences[sid]
-                toks = self._tokens[sid]
-                rel = self._relevance(float(sims[j]), chunk_cos, toks, local, corpus, s.text, wants_quantity, question)
-                novelty = len(toks - q_tokens) / max(1, len(toks))
-                score = rel + W_NOVELTY * novelty + bonus - (FOCUS_PENALTY if focus and not focus & toks else 0.0)
-                singles.append(score)
-                candidates.append(Candidate(p_index, (sid,), s.start, s.end, score, rel))
-            for j in range(len(ids) - 1):
-                a, b = self.sentences[ids[j]], self.sentences[ids[j + 1]]
-                vec = self.vectors[ids[j]] + self.vectors[ids[j + 1]]
-                cos = float(vec @ q_vec / (np.linalg.norm(vec) or 1.0))
-                toks = self._tokens[ids[j]] | self._tokens[ids[j + 1]]
-                rel = self._relevance(cos, chunk_cos, toks, local, corpus, a.text + " " + b.text, wants_quantity, question)
-                novelty = len(toks - q_tokens) / max(1, len(toks))
-                score = rel + W_NOVELTY * novelty + bonus - PAIR_PENALTY \
-                    - (FOCUS_PENALTY if focus and not focus & toks else 0.0)
-                if score > max(singles[j], singles[j + 1]):
-                    candidates.append(Candidate(p_index, (ids[j], ids[j + 1]), a.start, b.end, score, rel))
-        return sorted(candidates, key=lambda c: -c.score)
+        p_ids = [i for i, _ in usable]
+        chunk_cos = {i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec)
+                     for i in p_ids}
+        top_score = max(float(passages[i].score) for i in p_ids) or 1.0
+        sims = self.vectors[[sid for _, sid in pairs]] @ q_vec
+        out = np.zeros((len(pairs), len(FEATURES)))
+        own_n = max(1, len(own_t))
+        for j, (i, sid) in enumerate(pairs):
+            s = self.sentences[sid]
+            p = passages[i]
+            toks = self._tokens[sid]
+            title = self._title_tokens.get(s.section, set())
+            types = self._types[sid]
+            plain = p.meta.doc_type == "plain-language article"
+            row = [
+                float(sims[j]), chunk_cos[i],
+                self._idf_overlap(local_own, toks), self._idf_overlap(local, toks),
+                self._idf_overlap(corpus_own, toks), self._idf_overlap(corpus, toks),
+                len(own_t & toks) / own_n, len(own_t & (toks | title)) / own_n,
+                len(toks - exp_t) / max(1, len(toks)),
+                1.0 / (1 + i), float(p.score) / top_score, math.log(1 + len(toks)),
+                float(bool(focus & toks)), float(bool(own_t) and own_t <= (toks | title)),
+                *[float(asks[t]) for t in ANSWER_TYPES], *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
+                float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
+                len(unknown) / n_content, float(bool(unknown)),
+                float(s.kind is SentenceKind.TABLE_ROW), float(plain), float(plain and audience is Audience.PARENT),
+                float(audience is Audience.PARENT), float(context.followup),
+                float(bool(context.doc_id) and p.chunk.doc_id == context.doc_id),
+                float(bool(context.section) and p.chunk.doc_id == context.doc_id and s.section == context.section),
+            ]
+            out[j, : len(row)] = row
+        base = [FEATURES.index(f) for f in RELATIVE]
+        out[:, len(FEATURES) - len(RELATIVE):] = out[:, base] - out[:, base].max(axis=0)
+        return pairs, out
+
+    def candidates(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
+                   context: AnswerContext | None = None) -> list[Candidate]:
+        """All answer candidates, most probable first."""
+        pairs, x = self.features(question, search_text, q_vec, passages, audience, context)
+        if not pairs:
+            return []
+        prob = self.model.probability(x)
+        out = [Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
+               for (i, sid), pr in zip(pairs, prob)]
+        return sorted(out, key=lambda c: -c.score)
+
+    def best(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
+             context: AnswerContext | None = None) -> Candidate | None:
+        ranked = self.candidates(question, search_text, q_vec, passages, audience, context)
+        return ranked[0] if ranked else None
+
+
+def alternatives(ranked: list[Candidate], sentences, limit: int = 2, threshold: float = 0.0) -> list[Candidate]:
+    """Up to ``limit`` further candidates above threshold, each from another section than the
+    answer and the ones already taken, none overlapping them or repeating their text."""
+    if not ranked:
+        return []
+    chosen = [ranked[0]]
+    places = {(sentences[ranked[0].sentence_ids[0]].doc_id, sentences[ranked[0].sentence_ids[0]].section)}
+    texts = {sentences[ranked[0].sentence_ids[0]].text.strip().lower()}
+    out = []
+    for c in ranked[1:]:
+        if len(out) >= limit or c.confidence < threshold:
+            break
+        s = sentences[c.sentence_ids[0]]
+        place = (s.doc_id, s.section)
+        if place in places or s.text.strip().lower() in texts:
+            continue
+        if any(s.doc_id == sentences[o.sentence_ids[0]].doc_id and c.start < o.end and o.start < c.end for o in chosen):
+            continue
+        chosen.append(c)
+        out.append(c)
+        places.add(place)
+        texts.add(s.text.strip().lower())
+    return out

@@ -200,6 +200,12 @@ def cmd_calibrate(args) -> int:
     return main(args, _settings(args))
 
 
+def cmd_train_answers(args) -> int:
+    from .evaluation.train_answers import main
+
+    return main(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Offline retrieval assistant over medical documents: "
                                      "cited passages and extractive answers, never generated text.")
@@ -299,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--write", metavar="PATH", help="write the threshold into this settings file (load it with --settings)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("train-answers", help="train the answer model and its abstention threshold on a QA file")
+    p.add_argument("qa_file")
+    _common(p)
+    p.set_defaults(func=cmd_train_answers)
     return parser
 
 

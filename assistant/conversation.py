@@ -16,12 +16,15 @@ Method (topic carry-over, measured on the evaluation set's follow-ups):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from .answering import AnswerContext
 from .glossary import find_terms
+from .schema import Turn
 
-PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|theirs|she|her|hers|he|him|his|this|that|these|those|there)\b", re.I)
-STRONG_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|she|her|he|him|his)\b", re.I)
-OPENER_RE = re.compile(r"^\s*(and|also|so|but|what about|how about|then)\b", re.I)
+PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|theirs|she|her|hers|he|him|his|this|that|these|those|there)\b", re.IGNORECASE)
+STRONG_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|she|her|he|him|his)\b", re.IGNORECASE)
+OPENER_RE = re.compile(r"^\s*(and|also|so|but|what about|how about|then)\b", re.IGNORECASE)
 ENTITY_RE = re.compile(r"\b(?:[A-Z]{2,}[A-Z0-9]*|[A-Z][a-z]+[A-Z]\w*|\w*\d\w*[A-Za-z]\w*)\b")
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were",
                   "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "the", "a", "an",
@@ -37,7 +40,11 @@ def own_topics(question: str) -> list[str]:
     return terms + [e for e in entities if e.lower() not in {t.lower() for t in terms}]
 
 
-def is_followup(question: str, history: list[str]) -> bool:
+def _questions(history: Sequence[Turn | str]) -> list[Turn]:
+    return [h if isinstance(h, Turn) else Turn(str(h)) for h in history if h and (h.question if isinstance(h, Turn) else str(h)).strip()]
+
+
+def is_followup(question: str, history: Sequence[Turn | str]) -> bool:
     if not history:
         return False
     words = re.findall(r"[A-Za-z0-9']+", question)
@@ -63,16 +70,34 @@ def topic_of(question: str) -> tuple[str, bool]:
     return " ".join(_content_words(question)), False
 
 
-def standalone(question: str, history: list[str]) -> str:
-    """The question to search: itself, or rewritten with the topic of the earlier turns."""
-    history = [h for h in history if h and h.strip()]
-    if not is_followup(question, history):
+def resolved(turns: Sequence[Turn]) -> str:
+    """The last turn as it was searched: its recorded standalone form, else resolved now."""
+    last = turns[-1]
+    return last.standalone or standalone(last.question, turns[:-1])
+
+
+def standalone(question: str, history: Sequence[Turn | str]) -> str:
+    """The question to search: itself, or rewritten with the topic of the earlier turns.
+
+    ``history`` holds the earlier Turns (plain strings are questions without a known answer).
+    The new turn's own words stay first, so its aspect leads the search; the earlier topic
+    follows as context."""
+    turns = _questions(history)
+    if not is_followup(question, turns):
         return question
-    previous = standalone(history[-1], history[:-1])
-    topic, is_term = topic_of(previous)
+    topic, is_term = topic_of(resolved(turns))
     if not topic:
         return question
     q = question.strip()
-    if is_term and re.search(r"\bit\b", q, re.I) and not re.search(r"\bits\b", q, re.I):
-        return re.sub(r"\bit\b", topic, q, count=1, flags=re.I)
+    if is_term and re.search(r"\bit\b", q, re.IGNORECASE) and not re.search(r"\bits\b", q, re.IGNORECASE):
+        return re.sub(r"\bit\b", topic, q, count=1, flags=re.IGNORECASE)
     return f"{q} ({topic})"
+
+
+def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContext:
+    """Where the conversation points: the latest answered turn's document and section, for a follow-up."""
+    turns = _questions(history)
+    if not is_followup(question, turns):
+        return AnswerContext()
+    last = next((t for t in reversed(turns) if t.doc_id), None)
+    return AnswerContext(True, last.doc_id, last.section, last.answer) if last else AnswerContext(True)

@@ -7,10 +7,26 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
 from .schema import GlossaryEntry
+
+
+def quoted_doc(source: str) -> str:
+    """The doc_id an explanation is quoted from ("" when written for this assistant)."""
+    if not source.startswith("document: "):
+        return ""
+    return source[len("document: "):].split(" — ", 1)[0].strip()
+
+
+def cited(entry: GlossaryEntry, documents) -> GlossaryEntry:
+    """The entry with ``quoted_from`` set to its document's citation (documents: doc_id -> Document)."""
+    from .citations import citation
+
+    doc = documents.get(quoted_doc(entry.source)) if entry.quoted_from else None
+    return replace(entry, quoted_from=citation(doc.meta, "")) if doc else entry
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +37,8 @@ def _entries() -> tuple[tuple[GlossaryEntry, re.Pattern], ...]:
         forms = sorted({item["term"], *item.get("aliases", [])}, key=len, reverse=True)
         alternatives = "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+") for f in forms if f.strip())
         pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
-        out.append((GlossaryEntry(item["term"], item["explanation"], item["source"]), pattern))
+        out.append((GlossaryEntry(item["term"], item["explanation"], item["source"], quoted_doc(item["source"])),
+                    pattern))
     return tuple(out)
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Sequence
 
 from .citations import citation
-from .schema import Answer, Audience, Passage, Response, Retriever, Status, Turn
+from .schema import Alternative, Answer, AnswerKind, Audience, Passage, Response, Retriever, SentenceKind, Status, Turn
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from .answering import AnswerContext, Candidate
     from .retrieval import Searcher
 
 NOT_ANSWERED = "The documents don't answer this."
@@ -58,6 +59,20 @@ class Query:
     text: str  # the standalone question
     search_text: str  # with the documents' terms for plain words
     vector: np.ndarray
+    context: AnswerContext | None = None  # the earlier answer's place, for a follow-up
+    turns: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The ranked answer candidates (best first) over the passages, reordered by them."""
+
+    passages: tuple[Passage, ...]
+    ranked: tuple[Candidate, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.ranked[0] if self.ranked else None
 
 
 def prepare_question(question: object, limit: int) -> PreparedQuestion:
@@ -175,7 +190,7 @@ class Assistant:
         query = self._standalone(prepared.text, turns)
         passages = self._search(query.search_text, query.vector, k, retriever)
         choice = self._choose(query, passages, audience)
-        return self._respond(prepared, query, passages, choice, audience, retriever, t0)
+        return self._respond(prepared, query, choice, audience, retriever, t0)
 
     def retrieve(self, question: str, history: Sequence[str | Turn | Response] = (), k: int | None = None,
                  retriever: Retriever | str = Retriever.HYBRID) -> tuple[Passage, ...]:
@@ -210,12 +225,13 @@ class Assistant:
     def _standalone(self, question: str, turns: Sequence[Turn]) -> "Query":
         """The question made standalone from the earlier turns, expanded with the documents'
         terms for plain words, and its vector."""
-        from .conversation import standalone
+        from .conversation import answer_context, standalone
         from .lay_terms import expand
 
-        text = standalone(question, [t.question for t in turns])
+        text = standalone(question, turns)
         search_text = expand(text)
-        return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text))
+        return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text),
+                     context=answer_context(question, turns), turns=tuple(turns))
 
     def _search(self, search_text: str, vector, k: int, retriever: Retriever) -> tuple[Passage, ...]:
         index = self.index
@@ -227,32 +243,74 @@ class Assistant:
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
         return tuple(passages)
 
-    def _choose(self, query: "Query", passages: tuple[Passage, ...], audience: Audience):
-        """The best answer candidate among the top passages (None when there is none)."""
-        return self._answerer.best(query.search_text, query.vector, list(passages[: self.settings.answer_depth]),
-                                   audience)
+    def _choose(self, query: "Query", passages: tuple[Passage, ...], audience: Audience) -> Choice:
+        """Score every sentence of the top passages with the answer model; the passages that hold
+        the most probable answers move first (the rest keep their retrieval order)."""
+        depth = self.settings.answer_depth
+        ranked = self._answerer.candidates(query.text, query.search_text, query.vector, list(passages[:depth]),
+                                           audience, query.context)
+        best_of: dict[int, float] = {}
+        for c in ranked:
+            best_of.setdefault(c.passage, c.score)
+        order = sorted(range(min(depth, len(passages))), key=lambda i: (-best_of.get(i, -1.0), i))
+        order += list(range(len(order), len(passages)))
+        new_pos = {old: new for new, old in enumerate(order)}
+        reordered = tuple(replace(passages[old], rank=new + 1) for new, old in enumerate(order))
+        return Choice(reordered, tuple(replace(c, passage=new_pos[c.passage]) for c in ranked))
 
-    def _respond(self, prepared: "PreparedQuestion", query: "Query", passages: tuple[Passage, ...], choice,
-                 audience: Audience, retriever: Retriever, t0: float) -> Response:
+    def _respond(self, prepared: "PreparedQuestion", query: "Query", choice: Choice, audience: Audience,
+                 retriever: Retriever, t0: float) -> Response:
         from .abstention import should_abstain
-        from .glossary import find_terms
+        from .glossary import cited, find_terms
 
-        confidence = choice.confidence if choice else 0.0
-        abstained = should_abstain(choice.confidence if choice else None, self.threshold)
-        answer = None if abstained else self._answer(choice, passages)
+        passages = choice.passages
+        fact = self._document_fact(query, passages)
+        if fact is not None:
+            passages, answer = fact
+            confidence, abstained, alternatives = (1.0, False, ()) if answer else (0.0, True, ())
+        else:
+            best = choice.best
+            confidence = best.confidence if best else 0.0
+            abstained = should_abstain(best.confidence if best else None, self.threshold)
+            answer = None if abstained else self._answer(best, passages)
+            alternatives = () if abstained else self._alternatives(choice)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
         return Response(question=prepared.original, standalone_question=query.text, audience=audience,
                         retriever=retriever, abstained=abstained, answer=answer, passages=passages,
-                        glossary=tuple(find_terms(answer.text)) if answer else (),
+                        glossary=tuple(cited(g, self.index.documents) for g in find_terms(answer.text)) if answer else (),
                         message=NOT_ANSWERED if abstained else "", notice=notice, confidence=confidence,
-                        search_text=query.search_text, latency_ms=(time.perf_counter() - t0) * 1000)
+                        search_text=query.search_text, alternatives=alternatives,
+                        latency_ms=(time.perf_counter() - t0) * 1000)
 
-    def _answer(self, choice, passages: tuple[Passage, ...]) -> Answer:
+    def _document_fact(self, query: "Query", passages: tuple[Passage, ...]):
+        """For a question about a document itself (authors, journal, year, DOI, kind of article):
+        (passages, Answer or None when the fact is unknown); None for any other question."""
+        from .document_facts import answer_fact
+
+        return answer_fact(query.text, query.turns, self.index, passages)
+
+    def _alternatives(self, choice: Choice) -> tuple[Alternative, ...]:
+        from .answering import alternatives
+
+        out = []
+        for c in alternatives(list(choice.ranked), self.index.sentences, 2, self.threshold):
+            p = choice.passages[c.passage]
+            s = self.index.sentences[c.sentence_ids[0]]
+            text = self.index.documents[p.chunk.doc_id].text[c.start:c.end]
+            out.append(Alternative(text=text, passage=c.passage, start=c.start - p.chunk.start,
+                                   end=c.end - p.chunk.start, score=c.score,
+                                   display=s.readable if s.kind is SentenceKind.TABLE_ROW else ""))
+        return tuple(out)
+
+    def _answer(self, choice: "Candidate", passages: tuple[Passage, ...]) -> Answer:
         """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
         p = passages[choice.passage]
         text = self.index.documents[p.chunk.doc_id].text[choice.start:choice.end]
+        s = self.index.sentences[choice.sentence_ids[0]]
+        row = s.kind is SentenceKind.TABLE_ROW
         return Answer(text=text, passage=choice.passage, start=choice.start - p.chunk.start,
-                      end=choice.end - p.chunk.start, doc_start=choice.start, doc_end=choice.end, score=choice.score)
+                      end=choice.end - p.chunk.start, doc_start=choice.start, doc_end=choice.end, score=choice.score,
+                      kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE, display=s.readable if row else "")
 
     # -- context -------------------------------------------------------------------------
     def show(self, doc_id: str, at: int, end: int | None = None) -> Context:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.conversation import is_followup, standalone
+from assistant.conversation import answer_context, is_followup, standalone
+from assistant.schema import Turn
 
 
 def test_pronoun_followup_takes_the_topic():
@@ -32,3 +33,27 @@ def test_followups_improve_retrieval(assistant):
     history = ["Which tumour is linked to opsoclonus-myoclonus syndrome?"]
     with_history = assistant.ask("How often is that tumour present?", history=history)
     assert any("50%" in p.chunk.text for p in with_history.passages[:3])
+
+
+def test_turns_carry_the_earlier_answer_place():
+    turns = [Turn("What is opsoclonus-myoclonus syndrome?", "OMS is ...", "oms-doc", "Discussion",
+                  "What is opsoclonus-myoclonus syndrome?")]
+    assert "opsoclonus-myoclonus syndrome" in standalone("What about treatment?", turns)
+    ctx = answer_context("What about treatment?", turns)
+    assert ctx.followup and ctx.doc_id == "oms-doc" and ctx.section == "Discussion"
+    assert not answer_context("What does the cerebellum do in children?", turns).followup
+
+
+def test_three_turn_chain_answers_each_aspect(assistant):
+    first = assistant.ask("What causes cerebellar hypoplasia?", audience="parent")
+    second = assistant.ask("Is it genetic?", history=[first], audience="parent")
+    third = assistant.ask("Which genes?", history=[first, second], audience="parent")
+    assert "genetic" in first.answer.text
+    assert "genetic" in second.answer.text.lower()
+    assert "CACNA1A" in third.answer.text and "cerebellar hypoplasia" in third.standalone_question
+
+
+def test_followup_does_not_repeat_the_previous_answer(assistant):
+    first = assistant.ask("What is opsoclonus-myoclonus syndrome?", audience="clinician")
+    r = assistant.ask("What about treatment?", history=[first], audience="clinician")
+    assert not r.abstained and r.answer.text != first.answer.text

@@ -47,6 +47,7 @@ class QAItem:
     evidence: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
     line: int = 0
+    kind: str = ""  # e.g. fact, table, metadata, followup, near-miss ("" when the line gives none)
 
     @property
     def followup(self) -> bool:
@@ -109,8 +110,11 @@ def parse_qa(lines: Iterable[str], source: str = "<qa>") -> list[QAItem]:
                 errors.append(f"{where}: an answerable question needs at least one 'evidence' phrase")
             if not any(normalize(a) for a in answer):
                 errors.append(f"{where}: an answerable question needs at least one 'answer' phrase")
+        kind = obj.get("kind") or ""
+        if not isinstance(kind, str):
+            errors.append(f"{where}: 'kind' must be a string, got {kind!r}")
         if len(errors) == before:
-            items.append(QAItem(qid, question, history, audience, answerable, evidence, answer, n))
+            items.append(QAItem(qid, question, history, audience, answerable, evidence, answer, n, kind))
     if errors:
         shown = errors[:25] + ([f"... and {len(errors) - 25} more problems"] if len(errors) > 25 else [])
         raise ValueError(f"{source} has {len(errors)} problem(s):\n  " + "\n  ".join(shown))
@@ -149,18 +153,46 @@ class Outcome:
     latency_ms: float
     standalone: str = ""
     passages: list[dict[str, Any]] = field(default_factory=list)
+    correct_at_3: bool = False  # the answer or one of its alternatives contains an answer phrase
 
 
-def run_question(assistant, item: QAItem, retriever: str, n_passages: int) -> Outcome:
+class ChainRunner:
+    """Asks a follow-up's earlier turns first, as a user would, so that the follow-up gets them
+    as Responses (with what was answered); a conversation prefix is asked once."""
+
+    def __init__(self, assistant, retriever: str = "hybrid", n_passages: int = MRR_DEPTH) -> None:
+        self.assistant = assistant
+        self.retriever = retriever
+        self.n_passages = n_passages
+        self._asked: dict[tuple[str, tuple[str, ...]], list] = {}
+
+    def history(self, item: QAItem) -> list:
+        """The Responses to item.history, oldest first."""
+        responses: list = []
+        for n, question in enumerate(item.history):
+            key = (item.audience, item.history[: n + 1])
+            if key not in self._asked:
+                resp = self.assistant.ask(question, history=list(responses), audience=item.audience,
+                                          k=self.n_passages, retriever=self.retriever)
+                self._asked[key] = [*responses, resp]
+            responses = self._asked[key]
+        return responses
+
+
+def run_question(assistant, item: QAItem, retriever: str, n_passages: int,
+                 runner: "ChainRunner | None" = None) -> Outcome:
+    history = (runner or ChainRunner(assistant, retriever, n_passages)).history(item)
     t0 = time.perf_counter()
-    resp = assistant.ask(item.question, history=list(item.history), audience=item.audience, k=n_passages,
+    resp = assistant.ask(item.question, history=history, audience=item.audience, k=n_passages,
                          retriever=retriever)
     ms = (time.perf_counter() - t0) * 1000
     hits = [contains_any(p.chunk.text, item.evidence) for p in resp.passages] if item.answerable else []
     answer = None if resp.answer is None else resp.answer.text
     correct = bool(item.answerable and not resp.abstained and answer is not None and contains_any(answer, item.answer))
     brief = [{"rank": p.rank, "doc_id": p.chunk.doc_id, "section": p.chunk.section} for p in resp.passages[:3]]
-    return Outcome(item, hits, bool(resp.abstained), correct, answer, ms, resp.standalone_question, brief)
+    at_3 = correct or bool(item.answerable and not resp.abstained
+                           and any(contains_any(a.text, item.answer) for a in resp.alternatives))
+    return Outcome(item, hits, bool(resp.abstained), correct, answer, ms, resp.standalone_question, brief, at_3)
 
 
 def _rate(num: int, den: int) -> float | None:
@@ -176,6 +208,7 @@ def summarise(outcomes: Sequence[Outcome], cutoffs: Sequence[int]) -> dict[str, 
         out[f"hit@{k}"] = _rate(int(sum(hit_at_k(o.hits, k) for o in ans)), len(ans))
     out["mrr"] = (sum(reciprocal_rank(o.hits, MRR_DEPTH) for o in ans) / len(ans)) if ans else None
     out["answer_accuracy"] = _rate(sum(o.correct for o in ans), len(ans))
+    out["answer@3"] = _rate(sum(o.correct_at_3 for o in ans), len(ans))
     out["abstention_rate"] = _rate(sum(o.abstained for o in unans), len(unans))
     out["false_abstention_rate"] = _rate(sum(o.abstained for o in ans), len(ans))
     lat = [o.latency_ms for o in outcomes]
@@ -214,13 +247,16 @@ def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3,
 
         seq = tqdm(items, desc=f"eval {retriever}", unit="q", file=sys.stderr, leave=False)
     t0 = time.perf_counter()
-    outcomes = [run_question(assistant, item, retriever, n_passages) for item in seq]
+    runner = ChainRunner(assistant, retriever, n_passages)
+    outcomes = [run_question(assistant, item, retriever, n_passages, runner) for item in seq]
     result = summarise(outcomes, cutoffs)
     result["retriever"] = retriever
     result["passages_per_question"] = n_passages
     result["by_audience"] = {a: summarise([o for o in outcomes if o.item.audience == a], cutoffs)
                              for a in AUDIENCES if any(o.item.audience == a for o in outcomes)}
     result["followups"] = summarise([o for o in outcomes if o.item.followup], cutoffs)
+    result["by_kind"] = {k: summarise([o for o in outcomes if o.item.kind == k], cutoffs)
+                         for k in sorted({o.item.kind for o in outcomes} - {""})}
     ans = [o for o in outcomes if o.item.answerable]
     depth = min(CURVE_DEPTH, n_passages)
     result["hit_curve"] = [sum(hit_at_k(o.hits, k) for o in ans) / len(ans) if ans else None
@@ -258,10 +294,13 @@ def format_tables(result: dict[str, Any], cutoffs: Sequence[int], source: str = 
     for name, r in per.items():
         lines.append("")
         lines.append(f"{name}: by group")
-        groups = [("all", r)] + [(a, r["by_audience"][a]) for a in r["by_audience"]] + [("follow-ups", r["followups"])]
-        cols = ["group", "n", "answerable", *hk, "MRR", "answer acc", "false abstain", "unanswerable", "abstained"]
+        groups = [("all", r)] + [(a, r["by_audience"][a]) for a in r["by_audience"]] + [("follow-ups", r["followups"])] \
+            + [(f"kind: {k}", v) for k, v in r.get("by_kind", {}).items()]
+        cols = ["group", "n", "answerable", *hk, "MRR", "answer@1", "answer@3", "false abstain", "unanswerable",
+                "abstained"]
         rows = [[g, str(s["n"]), str(s["answerable"]), *[_fmt(s.get(h)) for h in hk], _fmt(s["mrr"]),
-                 _fmt(s["answer_accuracy"]), _fmt(s["false_abstention_rate"]), str(s["unanswerable"]),
+                 _fmt(s["answer_accuracy"]), _fmt(s.get("answer@3")), _fmt(s["false_abstention_rate"]),
+                 str(s["unanswerable"]),
                  _fmt(s["abstention_rate"])] for g, s in groups]
         lines += _table(cols, rows)
         n_fail = len(r["failures"])

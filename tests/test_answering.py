@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import QA
 
 from assistant.evaluation.qa import load_qa
 from assistant.service import NOT_ANSWERED
-
-from conftest import QA
 
 
 def test_answer_contains_50_percent(assistant):
@@ -46,7 +45,7 @@ def test_every_answer_is_verbatim_from_its_passage(assistant):
     checked = 0
     for item in items:
         r = assistant.ask(item.question, history=list(item.history), audience=item.audience)
-        if r.answer is None:
+        if r.answer is None or r.answer.kind.value == "metadata":  # a metadata value is cited, not sliced
             continue
         passage = r.passages[r.answer.passage].chunk
         assert passage.text[r.answer.start:r.answer.end] == r.answer.text
@@ -112,3 +111,47 @@ def test_show_marks_the_quote_in_its_section(assistant):
     assert ctx.section == r.passages[a.passage].chunk.section
     with pytest.raises(KeyError, match="known"):
         assistant.show("no-such-doc", 0)
+
+
+def test_plain_words_question_finds_the_genes(assistant):
+    r = assistant.ask("Does the small back part of the brain come from genes?", audience="parent")
+    assert not r.abstained and "CACNA1A" in r.answer.text
+
+
+def test_alternatives_are_distinct_from_the_answer(assistant):
+    r = assistant.ask("What causes cerebellar hypoplasia?", audience="parent")
+    assert not r.abstained and 1 <= len(r.alternatives) <= 2
+    spans = [(r.passages[r.answer.passage].chunk.doc_id, r.answer.doc_start, r.answer.doc_end)]
+    for alt in r.alternatives:
+        assert alt.text != r.answer.text
+        chunk = r.passages[alt.passage].chunk
+        assert chunk.text[alt.start:alt.end] == alt.text
+        start = chunk.start + alt.start
+        assert all(not (d == chunk.doc_id and start < e and s < start + len(alt.text)) for d, s, e in spans)
+    assert len(r.to_json()["alternatives"]) == len(r.alternatives)
+
+
+def test_a_table_header_is_never_quoted(assistant):
+    from dataclasses import replace
+
+    from assistant.answering import Answerer
+    from assistant.schema import SentenceKind
+
+    index = assistant.index
+    r = assistant.ask("Which genes cause cerebellar hypoplasia?")
+    passages = list(r.passages[:5])
+    headers = {sid for p in passages for sid in p.chunk.sentence_ids}
+    sentences = tuple(replace(s, kind=SentenceKind.TABLE_HEADER) if s.sentence_id in headers else s
+                      for s in index.sentences)
+    answerer = Answerer(replace(index, sentences=sentences))
+    q = assistant._standalone("Which genes cause cerebellar hypoplasia?", ())
+    assert answerer.candidates(q.text, q.search_text, q.vector, passages, r.audience) == []
+
+
+def test_glossary_quotes_carry_their_citation(assistant):
+    from assistant.glossary import all_entries, cited
+
+    entries = all_entries()
+    quoted = [cited(e, assistant.index.documents) for e in entries if e.source.startswith("document: ")]
+    assert quoted and all(e.quoted_from for e in quoted)
+    assert all(e.quoted_from == "" for e in entries if e.source == "project-written")

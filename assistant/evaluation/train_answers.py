@@ -1,0 +1,164 @@
+"""Train the answer model: ``python -m assistant.evaluation.train_answers evals/train.jsonl``
+(or ``assistant train-answers evals/train.jsonl``).
+
+Every question is asked as a user would (earlier turns of its conversation first, passed as
+Responses), its top passages retrieved, and every candidate sentence described by
+``answering.FEATURES``. A candidate is positive when it contains one of the question's answer
+phrases; unanswerable questions give only negatives. A standardised logistic regression
+(scikit-learn, training only; the runtime applies the weights with numpy) is fitted with
+5-fold cross-validation grouped by conversation, the abstention threshold is chosen on the
+out-of-fold confidences by ``abstention.choose_threshold``, and both are written as plain JSON:
+``assistant/data/answer_model.json`` and ``assistant/data/calibration.json``. Questions about the
+documents themselves (``document_facts``) are answered from metadata, not by this model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+FOLDS = 5
+C = 0.5
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def conversation_of(item) -> str:
+    return item.history[0] if item.history else item.question
+
+
+def collect(assistant, items):
+    """Per question: (item, candidate sentence ids, feature rows, labels)."""
+    from ..document_facts import asked_field
+    from ..schema import Audience, Retriever
+    from ..service import prepare_question
+    from .metrics import contains_any
+    from .qa import ChainRunner
+
+    runner = ChainRunner(assistant)
+    sentences = assistant.index.sentences
+    depth = assistant.settings.answer_depth
+    rows = []
+    for item in items:
+        if asked_field(item.question) is not None:
+            continue
+        turns = [r.as_turn() for r in runner.history(item)]
+        text = prepare_question(item.question, assistant.settings.max_question_chars).text
+        query = assistant._standalone(text, turns)
+        passages = assistant._search(query.search_text, query.vector, 10, Retriever.HYBRID)
+        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector, list(passages[:depth]),
+                                                Audience.parse(item.audience), query.context)
+        labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
+        rows.append((item, pairs, x, labels))
+    return rows
+
+
+def fit(x: np.ndarray, y: np.ndarray):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=C, max_iter=2000).fit((x - scaler.mean_) / scale, y)
+    return scaler.mean_, scale, model.coef_[0], float(model.intercept_[0])
+
+
+def predict(params, x: np.ndarray) -> np.ndarray:
+    mean, scale, w, b = params
+    return 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ w + b)))
+
+
+def cross_validate(rows):
+    """Out-of-fold probabilities per question (grouped by conversation)."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = [conversation_of(item) for item, *_ in rows]
+    oof: list[np.ndarray | None] = [None] * len(rows)
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(np.zeros(len(rows)), groups=groups):
+        xs = [rows[i][2] for i in train_idx if len(rows[i][1])]
+        ys = [rows[i][3] for i in train_idx if len(rows[i][1])]
+        params = fit(np.vstack(xs), np.concatenate(ys))
+        for i in test_idx:
+            oof[i] = predict(params, rows[i][2]) if len(rows[i][1]) else np.zeros(0)
+    return oof
+
+
+def figures(rows, probs, threshold: float, sentences) -> dict:
+    """Answer right (@1 and @3), abstention and false abstention at the threshold, per group."""
+    from ..answering import Candidate, alternatives
+
+    def one(idx):
+        ans = [i for i in idx if rows[i][0].answerable]
+        una = [i for i in idx if not rows[i][0].answerable]
+        right1 = right3 = false_abst = 0
+        for i in ans:
+            p, labels = probs[i], rows[i][3]
+            if not len(p) or p.max() < threshold:
+                false_abst += 1
+                continue
+            order = np.argsort(-p)
+            right1 += bool(labels[order[0]])
+            ranked = [Candidate(rows[i][1][j][0], (rows[i][1][j][1],), sentences[rows[i][1][j][1]].start,
+                                sentences[rows[i][1][j][1]].end, float(p[j]), float(p[j])) for j in order]
+            shown = [ranked[0], *alternatives(ranked, sentences, 2, threshold)]
+            right3 += any(labels[order[[c.sentence_ids[0] for c in ranked].index(s.sentence_ids[0])]] for s in shown)
+        abst = sum(1 for i in una if not len(probs[i]) or probs[i].max() < threshold)
+        n = max(1, len(ans))
+        return {"n": len(idx), "answer@1": round(right1 / n, 3), "answer@3": round(right3 / n, 3),
+                "false_abstention": round(false_abst / n, 3),
+                "abstention_unanswerable": round(abst / len(una), 3) if una else None}
+
+    everyone = range(len(rows))
+    out = {"all": one(list(everyone))}
+    for name, test in (("parent", lambda it: it.audience == "parent"), ("clinician", lambda it: it.audience == "clinician"),
+                       ("followup", lambda it: bool(it.history))):
+        out[name] = one([i for i in everyone if test(rows[i][0])])
+    return out
+
+
+def main(args=None, settings=None) -> int:
+    from ..abstention import choose_threshold
+    from ..answering import FEATURES
+    from ..service import Assistant
+    from ..settings import Settings
+    from .qa import load_qa
+
+    if not isinstance(args, argparse.Namespace):
+        parser = argparse.ArgumentParser(prog="python -m assistant.evaluation.train_answers", description=__doc__)
+        parser.add_argument("qa_file")
+        args = parser.parse_args(args)
+    items = load_qa(args.qa_file)
+    assistant = Assistant(settings or Settings()).warm_up()
+    rows = collect(assistant, items)
+    sentences = assistant.index.sentences
+    probs = cross_validate(rows)
+    conf = [(item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
+            for (item, _, _, labels), p in zip(rows, probs)]
+    threshold = choose_threshold(conf)
+    cv = figures(rows, probs, threshold, sentences)
+    xs = np.vstack([r[2] for r in rows if len(r[1])])
+    ys = np.concatenate([r[3] for r in rows if len(r[1])])
+    mean, scale, w, b = fit(xs, ys)
+    model = {"model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
+             "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
+             "questions": len(rows), "candidates": len(ys), "positives": int(ys.sum()),
+             "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+             "weights": w.round(6).tolist(), "bias": round(b, 6),
+             "cross_validation": {"folds": FOLDS, "grouped_by": "conversation", "threshold": round(threshold, 6),
+                                  "figures": cv}}
+    (DATA / "answer_model.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    calibration = {"threshold": round(threshold, 6),
+                   "method": "abstention.choose_threshold on out-of-fold answer-model confidences",
+                   "trained_by": model["trained_by"], "questions": len(rows)}
+    (DATA / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(model["cross_validation"], indent=1))
+    print("weights:", ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(FEATURES, w), key=lambda t: -abs(t[1]))[:15]),
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""Questions about the documents themselves are answered from their metadata (real documents)."""
+
+from __future__ import annotations
+
+from assistant.document_facts import asked_field
+from assistant.schema import AnswerKind, Status
+
+
+def test_question_forms_are_detected_without_topic_words():
+    assert asked_field("Who wrote this paper?") == "authors"
+    assert asked_field("Which journal published the case report?") == "journal"
+    assert asked_field("What's the DOI?") == "doi"
+    assert asked_field("What kind of study is it?") == "kind"
+    assert asked_field("Which genes cause cerebellar hypoplasia?") is None
+
+
+def test_oms_report_journal_and_year_from_its_metadata(assistant):
+    r = assistant.ask("Which journal printed the opsoclonus-myoclonus neuroblastoma case report?", audience="clinician")
+    assert r.status is Status.ANSWERED and r.answer.kind is AnswerKind.METADATA
+    assert r.answer.text == "Asia Ocean J Nucl Med Biol"
+    assert r.passages[r.answer.passage].chunk.doc_id == "oms-neuroblastoma-cerebellar-hypoperfusion"
+    assert r.passages[r.answer.passage].citation.startswith("Takenaka J, et al.")
+    year = assistant.ask("In what year was the neuroblastoma hypoperfusion paper published?")
+    assert year.answer.text == "2023" and year.answer.kind is AnswerKind.METADATA
+
+
+def test_corresponding_author_from_the_front_matter(assistant):
+    r = assistant.ask("Who is the corresponding author of the neuroblastoma hypoperfusion report?")
+    assert r.answer.text == "Kenji Hirata"
+
+
+def test_unknown_authors_of_the_necrosis_report_abstain(assistant):
+    r = assistant.ask("Who are the authors of the report on postinfective cerebellar necrosis?")
+    assert r.abstained and r.answer is None and r.status is Status.NOT_ANSWERED
+
+
+def test_the_conversation_names_the_document(assistant):
+    first = assistant.ask("What did the MRI of the girl with postinfective cerebellar necrosis show?")
+    r = assistant.ask("Which journal published it?", history=[first])
+    assert r.abstained  # the necrosis report's journal is unknown
