@@ -60,31 +60,9 @@ def cmd_build(args) -> int:
 
 
 def _print_response(resp, show_all: bool = True) -> None:
-    from .schema import Audience
+    from .ui.render import reply_text
 
-    d = resp.to_json()
-    if resp.abstained:
-        print(resp.message or "The documents don't answer this.")
-        if resp.passages:
-            print("\nRelated passages (they do not answer the question):")
-    else:
-        a = resp.answer
-        print(f"Answer [{a.passage + 1}]: “{a.text}”")
-        p = resp.passages[a.passage]
-        print(f"   — {p.citation} ({p.evidence})")
-        if resp.glossary and resp.audience is Audience.PARENT:
-            print("\nWords explained:")
-            for g in resp.glossary:
-                print(f"  {g.term}: {g.explanation}")
-        print("\nSources:")
-    if resp.standalone_question and resp.standalone_question != sanitize_display(resp.question):
-        print(f"(searched as: {resp.standalone_question})")
-    for p in d["passages"]:
-        text = " ".join(p["text"].split())
-        print(f"[{p['rank']}] {p['citation']} · {p['evidence']} · score {p['score']:.3f}")
-        print(f"    {text[:400]}{'…' if len(text) > 400 else ''}")
-    if resp.notice:
-        print(f"\n{resp.notice}")
+    print(reply_text(resp))
 
 
 def sanitize_display(q: str) -> str:

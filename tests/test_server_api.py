@@ -1,5 +1,6 @@
-"""The chat UI's API and HTML: the real app on a free port, called through gradio_client;
-the real assistant over the real documents (index built in a temporary folder)."""
+"""The served app (assistant/ui/server.py, app.py, handlers.py): the real app on a free port,
+called through gradio_client, and its chat handlers; the real assistant over the real documents
+(index built in a temporary folder). The pure renderers are unit-tested in test_ui_render.py."""
 
 from __future__ import annotations
 
@@ -13,22 +14,30 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, NOT_MEDICAL_ADVICE, Assistant
-
 from conftest import free_port, stop_process
+
+from assistant.schema import Audience, Response, Retriever
+from assistant.service import (
+    EMPTY_QUESTION,
+    NOT_ANSWERED,
+    NOT_MEDICAL_ADVICE,
+    Assistant,
+)
+from assistant.ui import render
+from assistant.ui.app import build_app
+from assistant.ui.handlers import ChatApp, sources_for
+from assistant.ui.server import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS = '<script>alert(1)</script> <img src=x onerror="window.__xss=1">'
-TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.I)
+TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.IGNORECASE)
+API_KEYS = set(Response("q", "", Audience.PARENT, Retriever.HYBRID, True, None, ()).to_json()) | {"error"}
 
 
 @pytest.fixture(scope="module")
 def server(assistant, feedback_log):
-    from assistant import ui
-
-    demo = ui.build_app(assistant, feedback_log)
-    _, url, _ = ui.launch(demo, port=free_port())
+    demo = build_app(assistant, feedback_log)
+    _, url, _ = launch(demo, port=free_port())
     try:
         yield demo, url
     finally:
@@ -57,6 +66,7 @@ def test_api_lists_only_ask(client):
 def test_answer_structure(client):
     r = ask(client, "What is opsoclonus-myoclonus syndrome?")
     assert r["error"] is None and r["abstained"] is False and r["audience"] == "parent"
+    assert set(r) == API_KEYS and r["status"] == "answered"
     assert r["passages"], r
     a = r["answer"]
     passage = r["passages"][a["passage"]]
@@ -92,16 +102,20 @@ def test_follow_up_uses_history(client, as_json):
 def test_out_of_scope_abstains(client):
     r = ask(client, "What is the capital of France?")
     assert r["abstained"] is True and r["answer"] is None and r["message"] == NOT_ANSWERED
+    assert r["status"] == "not_answered"
     assert r["error"] is None
 
 
 def test_empty_long_and_bad_input_are_friendly(client):
     r = ask(client, "   ")
     assert r["message"] == EMPTY_QUESTION and r["abstained"] is True and r["error"] is None
+    assert r["status"] == "empty_question"
     r = ask(client, "What causes cerebellar hypoplasia? " * 300)  # ~10,000 characters
     assert r["error"] is None and "longer than" in r["notice"]
     r = ask(client, "What causes cerebellar hypoplasia?", audience="nurse")
     assert r["error"]["kind"] == "bad_request" and "parent" in r["message"]
+    assert set(r) == API_KEYS and r["status"] == "error" and r["passages"] == [] and r["search_text"] == ""
+    assert r["audience"] == "parent" and "nurse" in r["error"]["detail"]  # the default, the detail names it
     r = client.predict("What causes cerebellar hypoplasia?", "not json", "parent", api_name="/ask")
     assert r["error"] is None  # a plain string counts as one earlier question
 
@@ -110,7 +124,7 @@ def test_no_files_outside_gradio_folders(server):
     import httpx
 
     url = server[1]
-    for target in ("/etc/passwd", str(ROOT / "pyproject.toml"), str(ROOT / "assistant" / "ui.py")):
+    for target in ("/etc/passwd", str(ROOT / "pyproject.toml"), str(ROOT / "assistant" / "ui" / "app.py")):
         resp = httpx.get(f"{url}gradio_api/file={target}", timeout=10)
         assert resp.status_code in (403, 404), (target, resp.status_code)
         assert "root:" not in resp.text and "[project]" not in resp.text
@@ -156,8 +170,6 @@ def test_abstention_html_lists_related_passages_open(server):
 
 
 def test_hostile_text_is_escaped(assistant):
-    from assistant import ui
-
     resp = assistant.ask("What is opsoclonus-myoclonus syndrome?")
     p = resp.passages[resp.answer.passage]
     bad_chunk = replace(p.chunk, text=XSS + " " + p.chunk.text, section=XSS)
@@ -168,22 +180,20 @@ def test_hostile_text_is_escaped(assistant):
     answer = replace(resp.answer, text=XSS, start=0, end=len(XSS))
     bad = replace(resp, passages=tuple(passages), answer=answer, question=XSS, standalone_question=XSS)
     for audience in ("parent", "clinician"):
-        html = ui.reply_html(replace(bad, audience=type(resp.audience)(audience)))
+        html = render.reply_html(replace(bad, audience=Audience(audience)))
         assert "<script" not in html and "<img" not in html and "javascript:" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert 'onmouseover="' not in html and 'onerror="' not in html
-    assert ui.user_html(XSS) == f'<span class="asst-user">{ui.esc(XSS)}</span>'
-    assert "<script" not in ui.error_html(XSS, XSS)
+    assert render.user_html(XSS) == f'<span class="asst-user">{render.esc(XSS)}</span>'
+    assert "<script" not in render.error_html(XSS, XSS)
 
 
 def test_ten_thousand_characters_in_the_chat(server):
-    from assistant.ui import user_html
-
     app = server[0].chat_app
     question = ("Why is my child's cerebellum small? " * 300)[:10_000]
-    html, _, resp = app.answer(question, "parent", [])
+    html, _, _ = app.answer(question, "parent", [])
     assert "longer than" in html and "Traceback" not in html
-    echo = user_html(question)
+    echo = render.user_html(question)
     assert "10,000 characters" in echo and len(echo) < 1000
 
 
@@ -201,51 +211,66 @@ def test_feedback_from_the_chat(server, feedback_log):
 
 
 def test_missing_index_is_a_friendly_message(tmp_path, embedder):
-    from assistant import ui
     from assistant.settings import Settings
 
     empty = tmp_path / "docs"
     empty.mkdir()
     broken = Assistant(Settings(docs_dir=empty, index_dir=tmp_path / "index"), embedder=embedder)
-    app = ui.ChatApp(broken)
-    html, record, resp = app.answer("What causes cerebellar hypoplasia?", "parent", [])
+    app = ChatApp(broken)
+    html, _, resp = app.answer("What causes cerebellar hypoplasia?", "parent", [])
     assert resp is None and "cannot answer right now" in html and "assistant build" in html
     assert "Traceback" not in html
     r = app.api_ask("What causes cerebellar hypoplasia?", [], "parent")
     assert r["error"]["kind"] == "unavailable" and r["abstained"] is True and r["passages"] == []
+    assert set(r) == API_KEYS and r["status"] == "error" and r["answer"] is None
     assert "cannot be shown" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}}) or \
         "not available" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}})
 
 
 def test_unexpected_errors_never_show_a_traceback(settings, embedder):
-    from assistant import ui
-
     class Failing(Assistant):  # a real Assistant whose answering step breaks
         def ask(self, *args, **kwargs):
             raise RuntimeError("secret internal detail")
 
-    app = ui.ChatApp(Failing(settings, embedder=embedder))
-    html, record, resp = app.answer("What causes cerebellar hypoplasia?", "parent", [])
+    app = ChatApp(Failing(settings, embedder=embedder))
+    html, _, _ = app.answer("What causes cerebellar hypoplasia?", "parent", [])
     assert "Something went wrong" in html and "secret internal detail" not in html
     r = app.api_ask("What causes cerebellar hypoplasia?")
     assert r["error"]["kind"] == "internal" and "secret" not in json.dumps(r)
 
 
 def test_read_in_context(server, assistant):
-    from assistant import ui
-
     app = server[0].chat_app
     resp = assistant.ask("What is opsoclonus-myoclonus syndrome?")
-    items = dict(ui._sources_for(resp, 1))
+    items = dict(sources_for(resp, 1))
     first = next(iter(items))
     assert "(quoted)" in items[first]["label"]
     html = app.show(first, items)
     ctx = assistant.show(resp.passages[resp.answer.passage].chunk.doc_id, resp.answer.doc_start,
                          resp.answer.doc_end)
-    assert f"<mark>{ui.esc(ctx.text[ctx.mark_start:ctx.mark_end])}</mark>" in html
-    assert ui.esc(ctx.section) in html
-    assert app.show(None, items) == ui.CONTEXT_PLACEHOLDER
+    assert f"<mark>{render.esc(ctx.text[ctx.mark_start:ctx.mark_end])}</mark>" in html
+    assert render.esc(ctx.section) in html
+    assert app.show(None, items) == render.CONTEXT_PLACEHOLDER
     assert "cannot be shown" in app.show("k", {"k": {"doc_id": "no-such-doc", "at": 0, "end": 5}})
+
+
+def test_chat_turn_state(server):
+    """ChatApp.respond: what the Blocks wiring shows after each question."""
+    app = server[0].chat_app
+    t = app.respond("What is opsoclonus-myoclonus syndrome?", "parent", [], [], {}, {}, 0)
+    assert t.turn == 1 and t.questions == ["What is opsoclonus-myoclonus syndrome?"] and len(t.chat) == 2
+    assert t.records["1"]["answer"] and t.chat[1]["role"] == "assistant"
+    choices, picked = t.picker
+    assert picked == choices[0][1] and picked.startswith("1:") and "(quoted)" in choices[0][0]
+    assert "<mark>" in t.context
+    t2 = app.respond("What is the capital of France?", "parent", t.chat, t.questions, t.records, t.sources, t.turn)
+    assert t2.turn == 2 and len(t2.chat) == 4 and t2.records["3"]["abstained"] is True
+    choices, picked = t2.picker
+    assert picked is None and t2.context == render.ABSTAINED_CONTEXT
+    assert choices[0][1].startswith("2:") and any(k.startswith("1:") for _, k in choices)  # newest first
+    t3 = app.respond("   ", "parent", t2.chat, t2.questions, t2.records, t2.sources, t2.turn)
+    assert t3.turn == 2 and t3.questions == t2.questions and t3.picker is None and t3.context is None
+    assert "Please type a question." in t3.chat[-1]["content"]
 
 
 # -- `assistant serve` ----------------------------------------------------------------------

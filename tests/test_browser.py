@@ -12,10 +12,10 @@ import json
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.I)
+TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.IGNORECASE)
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="window.__xss=1">'
 HOSTILE_TEXT = f"""Pumpkin lantern safety note {SCRIPT}
@@ -60,16 +60,24 @@ def hostile_assistant(tmp_path_factory, assistant, settings, embedder):
     return Assistant(Settings(docs_dir=docs, index_dir=index), embedder=embedder).warm_up()
 
 
-@pytest.fixture(scope="module")
-def app_url(hostile_assistant, feedback_log):
-    from assistant import ui
+@contextmanager
+def served(assistant, feedback=None):
+    """The app built and launched on a free loopback port; yields its URL."""
+    from assistant.ui.app import build_app
+    from assistant.ui.server import launch
 
-    demo = ui.build_app(hostile_assistant, feedback_log)
-    _, url, _ = ui.launch(demo, port=free_port())
+    demo = build_app(assistant, feedback)
+    _, url, _ = launch(demo, port=free_port())
     try:
         yield url
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(hostile_assistant, feedback_log):
+    with served(hostile_assistant, feedback_log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +92,8 @@ def browser():
             b.close()
 
 
-@pytest.fixture()
-def page(browser, app_url):
+@contextmanager
+def opened(browser, url):
     """A fresh page (a fresh chat); fails the test if any dialog opens or injected code ran."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
@@ -99,7 +107,7 @@ def page(browser, app_url):
     outside: list[str] = []  # the app works offline: every request stays on this machine
     pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:",
                                                                                   "blob:")) else None)
-    pg.goto(app_url)
+    pg.goto(url)
     pg.locator("#question textarea").wait_for(timeout=30_000)
     yield pg
     try:
@@ -109,6 +117,12 @@ def page(browser, app_url):
         assert outside == [], f"requests left the machine: {outside[:5]}"
     finally:
         context.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    with opened(browser, app_url) as pg:
+        yield pg
 
 
 def shot(page, name: str) -> None:
@@ -289,3 +303,51 @@ def test_hostile_document_shows_as_text(page, hostile_assistant):
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("#chat img[src=x], #context img[src=x]").count() == 0
     shot(page, "ui-hostile")
+
+
+# -- answer kinds, further quotes, provenance (hand-made Responses: the answer layer that fills
+# these fields is still being written) ------------------------------------------------------------
+def test_new_answer_fields_survive_the_chatbot(browser, settings):
+    """The Chatbot's sanitizer keeps the labels, the further quotes and their marks."""
+    from test_ui_render import (
+        GLOSSARY,
+        METADATA_ANSWER,
+        ROW,
+        ROW_READABLE,
+        TABLE_ANSWER,
+        TEXTS,
+        response,
+    )
+
+    from assistant.schema import Alternative, Audience
+    from assistant.service import Assistant, Context
+
+    alternative = Alternative(text=TEXTS[2][:33], passage=2, start=0, end=33, score=0.5)
+    answers = {"table": TABLE_ANSWER, "year": METADATA_ANSWER}
+
+    class Scripted(Assistant):
+        def ask(self, question, history=(), audience="parent", **kwargs):
+            answer = answers["year" if "year" in question else "table"]
+            return response(answer, Audience.parse(audience), alternatives=(alternative,), glossary=GLOSSARY, question=question,
+                            standalone=question)
+
+        def show(self, doc_id, at, end=None):
+            return Context(doc_id, "A document", "Results", TEXTS[0], 16, 16 + len(ROW), "Smith J, et al.")
+
+    with served(Scripted(settings)) as url, opened(browser, url) as pg:
+        reply = ask(pg, "Which genes?")
+        assert squash(reply.locator(".asst-answer").inner_text()).startswith(squash(ROW_READABLE))
+        assert squash(reply.locator("mark").first.inner_text()) == squash(ROW)
+        also = reply.locator(".asst-also")
+        assert also.get_by_text("Also in the documents:").is_visible()
+        assert "[3]" in also.locator(".asst-cite").first.inner_text()
+        glossary = reply.locator(".asst-glossary").inner_text()
+        assert "written for this assistant, not from the documents" in glossary
+        assert "quoted from Smith J, et al. 2019" in glossary
+        reply.locator("details.asst-sources > summary").click()
+        assert reply.locator("mark.asst-alt").first.is_visible()
+        shot(pg, "ui-table-row")
+        details = ask(pg, "Which year?", "clinician")
+        assert details.locator(".asst-quote .asst-label").inner_text() == "Document details:"
+        assert "Year of publication: 2019" in details.locator(".asst-quote").inner_text()
+        assert details.locator(".asst-passage mark:not(.asst-alt)").count() == 0
