@@ -56,10 +56,8 @@ HOSTILE = {
     "json_breaker": '{"question": "x"}\n{"abstained": false} \\" \\u0000 ]}',
 }
 EMPTY_CASES = {"empty", "whitespace", "only_controls", "emoji_only"}
-# A lone surrogate (what Python makes of argv/HTTP bytes that are not UTF-8) is echoed in
-# Response.question, which then cannot be written as UTF-8 JSON. The fix belongs in service.py.
-SURROGATE_FIX = ("service.Assistant.ask echoes a lone surrogate in Response.question; needs "
-                 "`original = original.encode('utf-8', 'replace').decode('utf-8')` after it is computed")
+# A lone surrogate (what Python makes of argv/HTTP bytes that are not UTF-8) must never be echoed
+# in Response.question: it could not be written as UTF-8 JSON.
 
 
 def echoes_surrogate(text: str) -> bool:
@@ -112,8 +110,7 @@ def check_response(resp: Response, assistant) -> dict:
 def test_python_api(assistant, case):
     question = HOSTILE[case]
     resp = bounded(assistant.ask, question)
-    if case == "surrogate_escape" and echoes_surrogate(resp.question):
-        pytest.xfail(SURROGATE_FIX)
+    assert not echoes_surrogate(resp.question), case
     out = check_response(resp, assistant)
     if case != "surrogate_escape":
         assert out["question"] == question  # echoed as given (the UI escapes it)
@@ -165,8 +162,8 @@ def test_ui_api_handler_and_html(assistant):
         r = bounded(app.api_ask, q, [HOSTILE["html_js"], HOSTILE["nul_bytes"]], "parent")
         assert r["error"] is None, (case, r["error"])
         assert isinstance(r["passages"], list) and isinstance(r["abstained"], bool)
-        if not echoes_surrogate(r["question"]):
-            json.dumps(r, ensure_ascii=False).encode("utf-8")
+        assert not echoes_surrogate(r["question"]), case
+        json.dumps(r, ensure_ascii=False).encode("utf-8")
         html, _, _ = bounded(app.answer, q, "clinician", [])
         echo = ui.user_html(q)
         for text in (html, echo):
@@ -196,7 +193,6 @@ CLI_CASES = {  # argv cannot carry NUL bytes; every other kind is here
 def test_cli_hostile_questions(settings, assistant):
     """`assistant ask ... --json` prints exactly one JSON object for each; run side by side."""
     procs = {case: run_cli(settings, "ask", *argv, "--json") for case, (argv, _) in CLI_CASES.items()}
-    known_bug = False
     for case, proc in procs.items():
         try:
             out, err = proc.communicate(timeout=HANG * 2)
@@ -204,10 +200,6 @@ def test_cli_hostile_questions(settings, assistant):
             proc.kill()
             pytest.fail(f"assistant ask hung on {case}")
         out, err = out.decode("utf-8"), err.decode("utf-8", "replace")
-        if case == "not_utf8_argv" and proc.returncode != 0 and "surrogates not allowed" in err:
-            assert err.count("\n") == 1 and err.startswith("error:") and "Traceback" not in err
-            known_bug = True  # a one-line error instead of an answer: see SURROGATE_FIX
-            continue
         assert proc.returncode == 0, (case, err[-2000:])
         assert "Traceback" not in err and "Traceback" not in out
         lines = [line for line in out.splitlines() if line.strip()]
@@ -221,8 +213,6 @@ def test_cli_hostile_questions(settings, assistant):
         elif expect == "answer":
             assert data["passages"] and "\u200b" not in data["standalone_question"]
         assert data["abstained"] or data["answer"]["text"] in data["passages"][data["answer"]["passage"]]["text"]
-    if known_bug:
-        pytest.xfail(SURROGATE_FIX)
 
 
 def test_cli_bad_options_are_one_line(settings):
