@@ -66,7 +66,7 @@ def _print_response(resp, show_all: bool = True) -> None:
 
 
 def sanitize_display(q: str) -> str:
-    from .service import sanitize
+    from .questions import sanitize
 
     return sanitize(q)
 

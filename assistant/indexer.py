@@ -8,54 +8,29 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .chunking import Chunker, ChunkResult, search_text
 from .cleaning import clean
 from .embedding import Embedder
+from .index import Index
 from .loaders import document_sources, load_documents
 from .schema import Chunk, Document, RawDocument, Sentence
 from .settings import Settings
-from .index import Index
 from .store import BUILD_DIR_KEY, IndexCorrupt, IndexMissing, IndexStore
+from .vector_index import faiss_type, make_faiss_index
 
-# Exact search below this many vectors, HNSW above: single-thread exact search costs ~6.8 ms
-# per 100k vectors and passes a 5 ms budget near 64-74k (`assistant bench --chunks`, README).
-HNSW_FROM = 50_000
 EMBED_GROUP = 2048  # texts embedded per step while building
 Log = Callable[[str], None]
 
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr)
-
-
-def empty_faiss_index(dim: int, expected: int):
-    """An empty FAISS index of the type chosen for ``expected`` vectors: exact inner product
-    below HNSW_FROM, HNSW32 above (efSearch higher for the largest, where recall drops)."""
-    import faiss
-
-    if expected >= HNSW_FROM:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128 if expected < 200_000 else 256
-        return index
-    return faiss.IndexFlatIP(dim)
-
-
-def make_faiss_index(vectors: np.ndarray):
-    index = empty_faiss_index(vectors.shape[1], vectors.shape[0])
-    if vectors.shape[0]:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
-def faiss_type(n: int) -> str:
-    return "HNSW32" if n >= HNSW_FROM else "FlatIP"
 
 
 @dataclass

@@ -7,14 +7,14 @@ says what was wrong. Index and model problems raise AssistantError with a clear 
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from .citations import citation
+from .questions import PreparedQuestion, prepare_history, prepare_question
 from .schema import Alternative, Answer, AnswerKind, Audience, Passage, Response, Retriever, SentenceKind, Status, Turn
 
 if TYPE_CHECKING:
@@ -30,28 +30,6 @@ EMPTY_QUESTION = "Please type a question."
 
 class AssistantError(RuntimeError):
     """The assistant cannot work (no index and no documents, model missing); says what to do."""
-
-
-def sanitize(text: str) -> str:
-    """Drop control and zero-width characters (keeping newlines as spaces), fold whitespace."""
-    text = unicodedata.normalize("NFC", text)
-    kept = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch in "\n\r\t":
-            kept.append(" ")
-        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue  # controls, zero-width/bidi formatting, surrogates, private use, unassigned
-        else:
-            kept.append(ch)
-    return re.sub(r"\s+", " ", "".join(kept)).strip()
-
-
-@dataclass(frozen=True)
-class PreparedQuestion:
-    original: str  # as given (lone surrogates replaced, so it can be printed)
-    text: str  # sanitised and cut to the limit; "" when nothing is left to ask
-    notice: str = ""  # said when the question was cut
 
 
 @dataclass(frozen=True)
@@ -73,30 +51,6 @@ class Choice:
     @property
     def best(self) -> Candidate | None:
         return self.ranked[0] if self.ranked else None
-
-
-def prepare_question(question: object, limit: int) -> PreparedQuestion:
-    original = question if isinstance(question, str) else str(question or "")
-    original = original.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be printed
-    text = sanitize(original)
-    if not re.search(r"\w", text):
-        return PreparedQuestion(original, "")
-    if len(text) <= limit:
-        return PreparedQuestion(original, text)
-    text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return PreparedQuestion(original, text,
-                            f"Your question was longer than {limit} characters; only the first {len(text)} were used.")
-
-
-def prepare_history(history: Sequence[object] | None, limit: int) -> tuple[Turn, ...]:
-    """Earlier turns as Turns: plain strings are questions; Responses and Turns keep their answer."""
-    turns = []
-    for item in history or ():
-        turn = item.as_turn() if isinstance(item, Response) else item if isinstance(item, Turn) else Turn(str(item))
-        question = sanitize(turn.question)[:limit]
-        if re.search(r"\w", question):
-            turns.append(replace(turn, question=question))
-    return tuple(turns)
 
 
 @dataclass(frozen=True)
@@ -158,7 +112,7 @@ class Assistant:
                     self._index = index
         return self._index
 
-    def warm_up(self) -> "Assistant":
+    def warm_up(self) -> Assistant:
         """Load the index and model and run one query, so the next answer is fast."""
         self.ask("warm up the cerebellum index")
         return self
@@ -222,7 +176,7 @@ class Assistant:
         self.embedder.warm_up()
         return time.perf_counter() - started
 
-    def _standalone(self, question: str, turns: Sequence[Turn]) -> "Query":
+    def _standalone(self, question: str, turns: Sequence[Turn]) -> Query:
         """The question made standalone from the earlier turns, expanded with the documents'
         terms for plain words, and its vector."""
         from .conversation import answer_context, standalone
@@ -243,7 +197,7 @@ class Assistant:
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
         return tuple(passages)
 
-    def _choose(self, query: "Query", passages: tuple[Passage, ...], audience: Audience) -> Choice:
+    def _choose(self, query: Query, passages: tuple[Passage, ...], audience: Audience) -> Choice:
         """Score every sentence of the top passages with the answer model; the passages that hold
         the most probable answers move first (the rest keep their retrieval order)."""
         depth = self.settings.answer_depth
@@ -258,7 +212,7 @@ class Assistant:
         reordered = tuple(replace(passages[old], rank=new + 1) for new, old in enumerate(order))
         return Choice(reordered, tuple(replace(c, passage=new_pos[c.passage]) for c in ranked))
 
-    def _respond(self, prepared: "PreparedQuestion", query: "Query", choice: Choice, audience: Audience,
+    def _respond(self, prepared: PreparedQuestion, query: Query, choice: Choice, audience: Audience,
                  retriever: Retriever, t0: float) -> Response:
         from .abstention import should_abstain
         from .glossary import cited, find_terms
@@ -282,7 +236,7 @@ class Assistant:
                         search_text=query.search_text, alternatives=alternatives,
                         latency_ms=(time.perf_counter() - t0) * 1000)
 
-    def _document_fact(self, query: "Query", passages: tuple[Passage, ...]):
+    def _document_fact(self, query: Query, passages: tuple[Passage, ...]):
         """For a question about a document itself (authors, journal, year, DOI, kind of article):
         (passages, Answer or None when the fact is unknown); None for any other question."""
         from .document_facts import answer_fact
@@ -302,7 +256,7 @@ class Assistant:
                                    display=s.readable if s.kind is SentenceKind.TABLE_ROW else ""))
         return tuple(out)
 
-    def _answer(self, choice: "Candidate", passages: tuple[Passage, ...]) -> Answer:
+    def _answer(self, choice: Candidate, passages: tuple[Passage, ...]) -> Answer:
         """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
         p = passages[choice.passage]
         text = self.index.documents[p.chunk.doc_id].text[choice.start:choice.end]

@@ -27,7 +27,7 @@ def test_synthetic_vectors_are_normalised():
 
 
 def test_scale_small_n():
-    from assistant.indexer import faiss_type
+    from assistant.vector_index import faiss_type
 
     r = bench.scale_one(3000, dim=32, n_queries=20, hnsw_max=10_000, log=lambda m: None)
     kinds = [row["kind"] for row in r["rows"]]

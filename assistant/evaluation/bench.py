@@ -26,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -98,9 +99,9 @@ def cold_start(settings, question: str, runs: int = 3) -> dict[str, Any]:
 def run_bench(settings, qa_path: str | Path, cold_runs: int = 3, retrievers: Sequence[str] = RETRIEVERS,
               log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict[str, Any]:
     from ..embedding import Embedder
-    from .qa import load_qa
     from ..indexer import build_index, load_index
     from ..service import Assistant
+    from .qa import load_qa
 
     items = load_qa(qa_path)
     out: dict[str, Any] = {"qa_file": str(qa_path), "questions": len(items), "docs_dir": str(settings.docs_dir),
@@ -257,7 +258,7 @@ def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: i
     """Exact vs approximate search on n synthetic vectors; every row measured on this machine."""
     import faiss
 
-    from ..indexer import HNSW_FROM, faiss_type
+    from ..vector_index import HNSW_FROM, faiss_type
 
     rng = np.random.default_rng(seed)
     n_clusters = n_clusters or max(8, n // 200)
@@ -334,7 +335,7 @@ def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: i
 
 
 def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
-    from ..indexer import HNSW_FROM
+    from ..vector_index import HNSW_FROM
 
     lines = []
     for r in results:
@@ -363,8 +364,8 @@ def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
 
 # -- command ---------------------------------------------------------------------------------
 def main(args, settings) -> int:
-    from .qa import apply_threads
     from ..settings import PROJECT_ROOT
+    from .qa import apply_threads
 
     threads = apply_threads(getattr(args, "threads", None))
     if threads:

@@ -22,11 +22,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from .metrics import contains_any, first_hit_rank, hit_at_k, percentile, reciprocal_rank
+from .metrics import contains_any, first_hit_rank, passage_metrics, percentile
 
 RETRIEVERS = ("hybrid", "dense", "bm25")
 AUDIENCES = ("parent", "clinician")
@@ -180,7 +181,7 @@ class ChainRunner:
 
 
 def run_question(assistant, item: QAItem, retriever: str, n_passages: int,
-                 runner: "ChainRunner | None" = None) -> Outcome:
+                 runner: ChainRunner | None = None) -> Outcome:
     history = (runner or ChainRunner(assistant, retriever, n_passages)).history(item)
     t0 = time.perf_counter()
     resp = assistant.ask(item.question, history=history, audience=item.audience, k=n_passages,
@@ -204,9 +205,7 @@ def summarise(outcomes: Sequence[Outcome], cutoffs: Sequence[int]) -> dict[str, 
     ans = [o for o in outcomes if o.item.answerable]
     unans = [o for o in outcomes if not o.item.answerable]
     out: dict[str, Any] = {"n": len(outcomes), "answerable": len(ans), "unanswerable": len(unans)}
-    for k in sorted(set(cutoffs) | {1, 3, 5}):
-        out[f"hit@{k}"] = _rate(int(sum(hit_at_k(o.hits, k) for o in ans)), len(ans))
-    out["mrr"] = (sum(reciprocal_rank(o.hits, MRR_DEPTH) for o in ans) / len(ans)) if ans else None
+    out.update(passage_metrics([o.hits for o in ans], sorted(set(cutoffs) | {1, 3, 5}), MRR_DEPTH))
     out["answer_accuracy"] = _rate(sum(o.correct for o in ans), len(ans))
     out["answer@3"] = _rate(sum(o.correct_at_3 for o in ans), len(ans))
     out["abstention_rate"] = _rate(sum(o.abstained for o in unans), len(unans))
@@ -259,66 +258,11 @@ def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3,
                          for k in sorted({o.item.kind for o in outcomes} - {""})}
     ans = [o for o in outcomes if o.item.answerable]
     depth = min(CURVE_DEPTH, n_passages)
-    result["hit_curve"] = [sum(hit_at_k(o.hits, k) for o in ans) / len(ans) if ans else None
-                           for k in range(1, depth + 1)]
+    curve = passage_metrics([o.hits for o in ans], range(1, depth + 1), MRR_DEPTH)
+    result["hit_curve"] = [curve[f"hit@{k}"] for k in range(1, depth + 1)]
     result["failures"] = failures(outcomes)
     result["seconds"] = time.perf_counter() - t0
     return result
-
-
-# -- output ----------------------------------------------------------------------------------
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    return str(v)
-
-
-def format_tables(result: dict[str, Any], cutoffs: Sequence[int], source: str = "") -> str:
-    """The readable console summary (plain-text tables)."""
-    per = result.get("retrievers") or {result["retriever"]: result}
-    first = next(iter(per.values()))
-    hk = [f"hit@{k}" for k in cutoffs]
-    lines = []
-    head = f"QA set {source}: " if source else ""
-    lines.append(f"{head}{first['n']} questions ({first['answerable']} answerable, {first['unanswerable']} "
-                 f"unanswerable, {first['followups']['n']} follow-ups); {first['passages_per_question']} passages "
-                 f"asked per question, MRR over the top {min(MRR_DEPTH, first['passages_per_question'])}")
-    lines.append("")
-    cols = ["retriever", *hk, "MRR", "answer acc", "abstain (unans)", "false abstain", "p50 ms", "p95 ms"]
-    rows = [[name, *[_fmt(r.get(h)) for h in hk], _fmt(r["mrr"]), _fmt(r["answer_accuracy"]),
-             _fmt(r["abstention_rate"]), _fmt(r["false_abstention_rate"]),
-             f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p95']:.1f}"] for name, r in per.items()]
-    lines += _table(cols, rows)
-    for name, r in per.items():
-        lines.append("")
-        lines.append(f"{name}: by group")
-        groups = [("all", r)] + [(a, r["by_audience"][a]) for a in r["by_audience"]] + [("follow-ups", r["followups"])] \
-            + [(f"kind: {k}", v) for k, v in r.get("by_kind", {}).items()]
-        cols = ["group", "n", "answerable", *hk, "MRR", "answer@1", "answer@3", "false abstain", "unanswerable",
-                "abstained"]
-        rows = [[g, str(s["n"]), str(s["answerable"]), *[_fmt(s.get(h)) for h in hk], _fmt(s["mrr"]),
-                 _fmt(s["answer_accuracy"]), _fmt(s.get("answer@3")), _fmt(s["false_abstention_rate"]),
-                 str(s["unanswerable"]),
-                 _fmt(s["abstention_rate"])] for g, s in groups]
-        lines += _table(cols, rows)
-        n_fail = len(r["failures"])
-        if n_fail:
-            kinds: dict[str, int] = {}
-            for f in r["failures"]:
-                kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
-            lines.append("  failures: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
-    return "\n".join(lines)
-
-
-def _table(cols: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
-    out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))]
-    out.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        out.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
-    return out
 
 
 def combine(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -378,7 +322,9 @@ def main(args, settings) -> int:
     result["qa_file"] = str(args.qa_file)
     result["cutoffs"] = cutoffs
     result["load_seconds"] = load_s
-    print(format_tables(result, cutoffs, str(args.qa_file)))
+    from .report import format_text
+
+    print(format_text(result, cutoffs, str(args.qa_file), MRR_DEPTH))
     json_path = getattr(args, "json_path", None)
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)

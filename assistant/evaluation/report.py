@@ -7,8 +7,9 @@ import base64
 import html
 import io
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 def _fig_png(result: dict[str, Any]) -> bytes:
@@ -56,25 +57,53 @@ def _f(v: Any) -> str:
     return str(v)
 
 
-def _tables(result: dict[str, Any], cutoffs: Sequence[int]) -> list[tuple[str, list[str], list[list[str]]]]:
+def tables(result: dict[str, Any], cutoffs: Sequence[int]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, columns, rows) of every summary table: the console, HTML and Markdown reports
+    all show these."""
     per = result.get("retrievers") or {result["retriever"]: result}
     hk = [f"hit@{k}" for k in cutoffs]
-    tables = []
-    cols = ["retriever", *hk, "MRR@10", "answer accuracy", "abstention (unanswerable)", "false abstention",
-            "p50 ms", "p95 ms"]
-    rows = [[n, *[_f(r.get(h)) for h in hk], _f(r["mrr"]), _f(r["answer_accuracy"]), _f(r["abstention_rate"]),
-             _f(r["false_abstention_rate"]), f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p95']:.1f}"]
-            for n, r in per.items()]
-    tables.append(("Overall", cols, rows))
+    out = []
+    cols = ["retriever", *hk, "MRR", "answer@1", "answer@3", "abstain (unans)", "false abstain", "p50 ms", "p95 ms"]
+    rows = [[n, *[_f(r.get(h)) for h in hk], _f(r["mrr"]), _f(r["answer_accuracy"]), _f(r.get("answer@3")),
+             _f(r["abstention_rate"]), _f(r["false_abstention_rate"]), f"{r['latency_ms']['p50']:.1f}",
+             f"{r['latency_ms']['p95']:.1f}"] for n, r in per.items()]
+    out.append(("Overall", cols, rows))
     for name, r in per.items():
-        groups = [("all", r)] + [(a, s) for a, s in r["by_audience"].items()] + [("follow-ups", r["followups"])]
-        cols = ["group", "n", "answerable", *hk, "MRR@10", "answer accuracy", "false abstention", "unanswerable",
+        groups = [("all", r)] + list(r["by_audience"].items()) + [("follow-ups", r["followups"])] \
+            + [(f"kind: {k}", v) for k, v in r.get("by_kind", {}).items()]
+        cols = ["group", "n", "answerable", *hk, "MRR", "answer@1", "answer@3", "false abstain", "unanswerable",
                 "abstained"]
         rows = [[g, str(s["n"]), str(s["answerable"]), *[_f(s.get(h)) for h in hk], _f(s["mrr"]),
-                 _f(s["answer_accuracy"]), _f(s["false_abstention_rate"]), str(s["unanswerable"]),
-                 _f(s["abstention_rate"])] for g, s in groups]
-        tables.append((f"{name}: by group", cols, rows))
-    return tables
+                 _f(s["answer_accuracy"]), _f(s.get("answer@3")), _f(s["false_abstention_rate"]),
+                 str(s["unanswerable"]), _f(s["abstention_rate"])] for g, s in groups]
+        out.append((f"{name}: by group", cols, rows))
+    return out
+
+
+def format_text(result: dict[str, Any], cutoffs: Sequence[int], source: str = "", mrr_depth: int = 10) -> str:
+    """The console summary: the tables as aligned plain text, and a count of failures."""
+    first = next(iter((result.get("retrievers") or {"": result}).values()))
+    lines = [f"{'QA set ' + source + ': ' if source else ''}{first['n']} questions ({first['answerable']} answerable, "
+             f"{first['unanswerable']} unanswerable, {first['followups']['n']} follow-ups); "
+             f"{first['passages_per_question']} passages asked per question, MRR over the top "
+             f"{min(mrr_depth, first['passages_per_question'])}"]
+    for title, cols, rows in tables(result, cutoffs):
+        lines += ["", title, *_text_table(cols, rows)]
+    kinds: dict[str, int] = {}
+    for f in first.get("failures", []):
+        kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
+    if kinds:
+        lines.append("  failures: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
+    return "\n".join(lines)
+
+
+def _text_table(cols: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
+    out = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths))))
+    return out
 
 
 def _failure_rows(r: dict[str, Any]) -> list[list[str]]:
@@ -101,7 +130,7 @@ def render_html(result: dict[str, Any], source: str, cutoffs: Sequence[int]) -> 
              f"{result['unanswerable']} unanswerable, {result['followups']['n']} follow-ups) · "
              f"{result.get('passages_per_question', 10)} passages per question, MRR over the top 10.</p>",
              f"<img alt='hit@k per retriever' src='data:image/png;base64,{png}'>"]
-    for title, cols, rows in _tables(result, cutoffs):
+    for title, cols, rows in tables(result, cutoffs):
         parts.append(f"<h2>{esc(title)}</h2><table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows]
         parts.append("</table>")
@@ -128,7 +157,7 @@ def render_markdown(result: dict[str, Any], source: str, cutoffs: Sequence[int],
     parts = [f"# Evaluation of {source}", "",
              f"{result['n']} questions ({result['answerable']} answerable, {result['unanswerable']} unanswerable, "
              f"{result['followups']['n']} follow-ups).", "", f"![hit@k per retriever]({png_name})", ""]
-    for title, cols, rows in _tables(result, cutoffs):
+    for title, cols, rows in tables(result, cutoffs):
         parts += [f"## {title}", "", _md_table(cols, rows), ""]
     per = result.get("retrievers") or {result["retriever"]: result}
     for name, r in per.items():

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..citations import full_reference
+from ..questions import sanitize
 from ..schema import AnswerKind, Audience, Passage, Response, Status
-from ..service import EMPTY_QUESTION, NOT_ANSWERED, sanitize
+from ..service import EMPTY_QUESTION, NOT_ANSWERED
 
 USER_ECHO_CHARS = 600  # a very long question is echoed cut in the chat bubble
 TEXT_PASSAGE_CHARS = 400  # a passage in the terminal's Sources list is cut here
