@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .chunking import Chunker, embed_text
+from .chunking import Chunker, search_text
 from .cleaning import clean
 from .embedding import Embedder
 from .loaders import file_digest, load_folder, source_files, doc_id_for
@@ -233,8 +233,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
                 sent_vecs.append(None)  # type: ignore[arg-type]
         texts = []
         for doc, part in todo_docs:
-            texts.extend(embed_text(c.section, c.text) for c in part.chunks)
-            texts.extend(embed_text(s.section, s.text) for s in part.sentences)
+            texts.extend(search_text(c.section, c) for c in part.chunks)
+            texts.extend(search_text(s.section, s) for s in part.sentences)
         if texts:
             log(f"embedding {len(texts)} texts with {settings.model}")
             vectors = embedder.encode(texts, show_progress=progress)
@@ -251,7 +251,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         sv = np.concatenate(sent_vecs) if sent_vecs else np.zeros((0, dim), np.float32)
         from .lexical import BM25Index
 
-        bm25 = BM25Index.build([embed_text(c.section, c.text) for c in chunks])
+        bm25 = BM25Index.build([search_text(c.section, c) for c in chunks])
         n_tokens = np.array([c.n_tokens for c in chunks]) if chunks else np.zeros(1)
         report.token_stats = {"min": float(n_tokens.min()), "median": float(np.median(n_tokens)),
                               "max": float(n_tokens.max()), "mean": float(n_tokens.mean()),
