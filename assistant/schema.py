@@ -7,6 +7,7 @@ documents -> (cleaning) -> Document -> (chunking) -> Chunk -> (retrieval) -> Pas
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -117,6 +118,35 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """How to read ``Document.text[start:end]``: as ``text``, with a character the source lost put
+    back ("handeye" -> "hand-eye"). Document.text itself is never changed."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One line of a table whose cell separators were lost; cells are spans in Document.text."""
+
+    start: int
+    end: int
+    cells: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: TableRow  # the column names
+    rows: tuple[TableRow, ...]
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.header.cells)
+
+
+@dataclass(frozen=True)
 class Document:
     doc_id: str
     path: str
@@ -124,12 +154,29 @@ class Document:
     sections: tuple[Section, ...]
     meta: DocumentMeta
     sha256: str
+    tables: tuple[Table, ...] = ()
+    repairs: tuple[Repair, ...] = ()  # sorted by start, never overlapping
 
     def section_at(self, offset: int) -> Section | None:
         for section in self.sections:
             if section.start <= offset < section.end:
                 return section
         return None
+
+    def readable(self, start: int, end: int) -> str:
+        """``text[start:end]`` with the repairs that lie inside it applied."""
+        out: list[str] = []
+        pos = start
+        i = bisect_left([r.start for r in self.repairs], start)
+        for r in self.repairs[i:]:
+            if r.start >= end:
+                break
+            if r.end <= end:
+                out.append(self.text[pos:r.start])
+                out.append(r.text)
+                pos = r.end
+        out.append(self.text[pos:end])
+        return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -153,7 +200,7 @@ class Sentence:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Sentence":
+    def from_dict(cls, data: dict[str, Any]) -> Sentence:
         return cls(**{**data, "kind": SentenceKind(data.get("kind", "text"))})
 
 
@@ -169,6 +216,11 @@ class Chunk:
     sentence_ids: tuple[int, ...]
     n_tokens: int  # tiktoken cl100k_base
     n_model_tokens: int  # the embedding model's own word pieces (of the embedded text)
+    display: str = ""  # readable form (table rows with their column names, lost dashes restored); "" = text
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.text
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -177,7 +229,7 @@ class Chunk:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Chunk":
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
         return cls(**{**data, "section_kind": SectionKind(data["section_kind"]),
                       "sentence_ids": tuple(data["sentence_ids"])})
 

@@ -34,7 +34,18 @@ import numpy as np
 
 from . import __version__
 from .index import Index
-from .schema import Chunk, Document, DocumentMeta, Section, SectionKind, Sentence, Span
+from .schema import (
+    Chunk,
+    Document,
+    DocumentMeta,
+    Repair,
+    Section,
+    SectionKind,
+    Sentence,
+    Span,
+    Table,
+    TableRow,
+)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -89,17 +100,27 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 
 def document_to_dict(doc: Document) -> dict[str, Any]:
+    def row(r: TableRow) -> dict[str, Any]:
+        return {"start": r.start, "end": r.end, "cells": [[c.start, c.end] for c in r.cells]}
+
     return {"doc_id": doc.doc_id, "path": doc.path, "sha256": doc.sha256, "text": doc.text,
             "meta": {**asdict(doc.meta), "authors": list(doc.meta.authors)},
             "sections": [{"title": s.title, "kind": s.kind.value, "start": s.start, "end": s.end,
-                          "paragraphs": [[p.start, p.end] for p in s.paragraphs]} for s in doc.sections]}
+                          "paragraphs": [[p.start, p.end] for p in s.paragraphs]} for s in doc.sections],
+            "tables": [{"header": row(t.header), "rows": [row(r) for r in t.rows]} for t in doc.tables],
+            "repairs": [[r.start, r.end, r.text] for r in doc.repairs]}
 
 
 def document_from_dict(d: dict[str, Any]) -> Document:
+    def row(r: dict[str, Any]) -> TableRow:
+        return TableRow(r["start"], r["end"], tuple(Span(a, b) for a, b in r["cells"]))
+
     meta = DocumentMeta(**{**d["meta"], "authors": tuple(d["meta"]["authors"])})
     sections = tuple(Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"],
                              tuple(Span(a, b) for a, b in s["paragraphs"])) for s in d["sections"])
-    return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"])
+    tables = tuple(Table(row(t["header"]), tuple(row(r) for r in t["rows"])) for t in d.get("tables", ()))
+    repairs = tuple(Repair(a, b, text) for a, b, text in d.get("repairs", ()))
+    return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"], tables, repairs)
 
 
 class IndexStore:

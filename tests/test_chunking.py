@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import DOCS
 
-from assistant.chunking import Chunker, embed_text
+from assistant.chunking import Chunker, search_text
 from assistant.cleaning import clean
 from assistant.loaders import load_folder
 from assistant.sentences import split_paragraph
 from assistant.settings import ChunkingSettings
 from assistant.tokens import count_tokens
-
-from conftest import DOCS
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +60,8 @@ def test_chunks_respect_token_budget_and_model_limit(chunked, embedder):
     limit = ChunkingSettings().max_tokens
     for c in result.chunks:
         assert c.n_tokens == count_tokens(c.text) <= limit
-        # the model reads every word piece: nothing is silently truncated
-        assert embedder.count_tokens([embed_text(c.section, c.text)])[0] == c.n_model_tokens <= embedder.max_seq_length
+        # the model reads every word piece of what is embedded: nothing is silently truncated
+        assert embedder.count_tokens([search_text(c.section, c)])[0] == c.n_model_tokens <= embedder.max_seq_length
 
 
 def test_overlap_repeats_whole_sentences(chunked):
@@ -93,3 +92,23 @@ def test_overlong_sentence_is_split_not_truncated(embedder):
 def test_settings_are_validated():
     with pytest.raises(ValueError, match="overlap_tokens"):
         ChunkingSettings(max_tokens=50, overlap_tokens=60)
+
+
+def test_chunk_display_is_the_readable_form_of_its_verbatim_text(chunked):
+    from assistant.schema import Chunk
+
+    docs, result = chunked
+    table = next(c for c in result.chunks if "CASKXlinkedMicrocephaly" in c.text)
+    assert docs[table.doc_id].text[table.start:table.end] == table.text
+    assert "Gene: CASK; Mutation Type: X-linked; Typical Phenotype: Microcephaly" in table.display
+    assert "CASKX" not in table.readable
+    assert search_text(table.section, table) == f"{table.section}: {table.display}"
+    prose = next(c for c in result.chunks if "handeye" in c.text)
+    assert "hand-eye coordination" in prose.readable and "handeye" not in prose.readable
+    # the readable form differs from the text only where a sentence of the chunk is read differently
+    for c in result.chunks:
+        sents = [result.sentences[i] for i in c.sentence_ids]
+        assert (c.display != "") == any(s.display for s in sents)
+        assert all(s.readable in c.readable for s in sents)
+        assert Chunk.from_dict(c.to_dict()) == c
+    assert all(c.display == "" for c in result.chunks if c.doc_id != table.doc_id)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DOCS
 
 from assistant.cleaning import clean
 from assistant.loaders import load_file, load_folder
-from assistant.schema import SectionKind
-
-from conftest import DOCS
+from assistant.schema import SectionKind, Span
 
 NECROSIS = DOCS / "postinfective-cerebellar-necrosis.txt"
 OMS = DOCS / "oms-neuroblastoma-cerebellar-hypoperfusion.md"
@@ -134,3 +133,72 @@ def test_real_documents_have_metadata(path):
     raw, warnings = load_file(path)
     assert warnings == []
     assert raw.meta.title and raw.meta.doc_type in ("case report", "plain-language article")
+
+
+def test_table_with_lost_cell_separators_is_recovered():
+    doc = cleaned(ARTICLE)
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+
+    def cells(row):
+        return [doc.text[c.start:c.end] for c in row.cells]
+
+    assert table.n_columns == 3 and cells(table.header) == ["Gene", "Mutation Type", "Typical Phenotype"]
+    assert [cells(r) for r in table.rows] == [
+        ["CACNA1A", "Missense/Deletion", "Ataxia, tremor, sometimes epilepsy"],
+        ["ITPR1", "Lossoffunction", "Earlyonset ataxia, developmental delay"],
+        ["KIF1A", "Dominant denovo", "Severe motor impairment, peripheral neuropathy"],
+        ["CASK", "Xlinked", "Microcephaly, intellectual disability, cerebellar hypoplasia"],
+        ["BICD2", "Missense", "Lowerlimb weakness, spinal muscular atrophylike features"]]
+    section = doc.section_at(table.header.start)
+    assert section.title == "Genetic Causes › Key Genes Involved"
+    for row in (table.header, *table.rows):  # each line is its own paragraph; its cells tile it
+        assert Span(row.start, row.end) in section.paragraphs
+        assert row.cells[0].start == row.start and row.cells[-1].end == row.end
+    # the text stays as received
+    assert "GeneMutation TypeTypical Phenotype\nCACNA1AMissense/DeletionAtaxia" in doc.text
+
+
+def test_other_tables_of_the_kind_are_recovered_and_prose_is_not_a_table(tmp_path):
+    path = tmp_path / "scans.txt"
+    path.write_text("Scans In Childhood\n\nWhich Scan When\n\n"
+                    "ScanRadiation DoseBest For\n"
+                    "MRINoneSoft tissue, the cerebellum\n"
+                    "CTHighBleeding, fractures\n"
+                    "UltrasoundNoneNewborn brain through the fontanelle\n\n"
+                    "McDonald and the iPhone team\nwrote a paper on YouTube videos\nabout scans in children.\n",
+                    encoding="utf-8")
+    raw, _ = load_file(path)
+    doc = clean(raw)
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    assert [doc.text[c.start:c.end] for c in table.header.cells] == ["Scan", "Radiation Dose", "Best For"]
+    assert [[doc.text[c.start:c.end] for c in r.cells] for r in table.rows] == [
+        ["MRI", "None", "Soft tissue, the cerebellum"], ["CT", "High", "Bleeding, fractures"],
+        ["Ultrasound", "None", "Newborn brain through the fontanelle"]]
+    assert "McDonald and the iPhone team wrote a paper" in doc.text  # prose re-flowed as before
+
+
+def test_lost_dashes_are_recorded_as_repairs_not_rewrites():
+    doc = cleaned(ARTICLE)
+    assert doc.repairs == tuple(sorted(doc.repairs, key=lambda r: r.start))
+    readings = {doc.text[r.start:r.end]: r.text for r in doc.repairs}
+    assert readings["handeye"] == "hand-eye" and readings["eyemovement"] == "eye-movement"
+    assert readings["expectedwhat"] == "expected—what" and readings["Xlinked"] == "X-linked"
+    assert readings["denovo"] == "de-novo"  # the article spells "de‑novo" in its FAQ
+    for kept in ("drugscan", "EveryLife", "CACNA", "TherapyFocused"):  # ambiguous, or a name
+        assert kept not in readings, kept
+    assert "handeye" in doc.text and "hand-eye" not in doc.text
+    assert doc.readable(0, len(doc.text)).count("hand-eye coordination") == 1
+    for path in (NECROSIS, OMS):  # correct text: nothing to put back
+        assert cleaned(path).repairs == ()
+
+
+def test_tables_and_repairs_round_trip_through_the_store():
+    import json
+
+    from assistant.store import document_from_dict, document_to_dict
+
+    for path in (ARTICLE, NECROSIS):
+        doc = cleaned(path)
+        assert document_from_dict(json.loads(json.dumps(document_to_dict(doc)))) == doc

@@ -64,3 +64,15 @@ def test_plain_language_query_finds_the_case(assistant):
 def test_bad_retriever_name_lists_the_choices(assistant):
     with pytest.raises(ValueError, match="hybrid, dense, bm25"):
         assistant.ask("ataxia", retriever="fuzzy")
+
+
+@pytest.mark.parametrize("question,gene", [
+    ("What symptoms does a CASK mutation cause?", "CASK"),
+    ("What is the typical phenotype of BICD2 mutations?", "BICD2"),
+    ("Which gene causes early-onset ataxia with developmental delay?", "ITPR1"),
+])
+def test_gene_phenotype_question_finds_the_table_row(assistant, question, gene):
+    r = assistant.ask(question)
+    rows = [p.chunk for p in r.passages[:3] if f"Gene: {gene};" in p.chunk.readable]
+    assert rows, [p.chunk.text[:60] for p in r.passages[:3]]
+    assert f"\n{gene}" in rows[0].text  # the passage itself stays the verbatim table line
