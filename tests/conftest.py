@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest

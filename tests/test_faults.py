@@ -338,7 +338,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(docs_copy, tmp_path, embed
             errors.append(f"{type(exc).__name__}: {exc}")
         time.sleep(0.05)
     outs = [p.communicate(timeout=HANG) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err.decode()[-2000:]
         assert b"Traceback" not in err
     assert not errors, errors

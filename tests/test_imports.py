@@ -2,8 +2,8 @@
 
 import re
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 
 def test_import_is_light():
