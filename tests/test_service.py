@@ -1,0 +1,33 @@
+"""The Python API: ask's named steps, retrieve (the same passages ask answers from), query,
+and history given as Responses."""
+
+from assistant.schema import Status, Turn
+
+
+def test_retrieve_gives_the_passages_ask_answers_from(assistant):
+    for question in ("Which genes cause cerebellar hypoplasia?", "What did the MRI show after the infection?"):
+        asked = assistant.ask(question, k=5)
+        assert [p.chunk.chunk_id for p in assistant.retrieve(question, k=5)] == \
+            [p.chunk.chunk_id for p in asked.passages]
+
+
+def test_query_is_the_standalone_expanded_question(assistant):
+    q = assistant.query("How is it treated?", ["What is opsoclonus-myoclonus syndrome?"])
+    assert "opsoclonus" in q.text.lower() and q.search_text.startswith(q.text) and q.vector.shape == (384,)
+
+
+def test_a_response_is_history_with_its_answer(assistant):
+    first = assistant.ask("What is opsoclonus-myoclonus syndrome?", audience="clinician")
+    turn = first.as_turn()
+    assert isinstance(turn, Turn) and turn.question == first.question
+    if first.answer is not None:
+        assert turn.answer == first.answer.text and turn.doc_id == first.passages[first.answer.passage].chunk.doc_id
+    follow = assistant.ask("How is it treated?", history=[first], audience="clinician")
+    assert "opsoclonus" in follow.standalone_question.lower()
+
+
+def test_status_is_typed(assistant):
+    assert assistant.ask("   ").status is Status.EMPTY_QUESTION
+    r = assistant.ask("Which genes cause cerebellar hypoplasia?")
+    assert r.status is (Status.NOT_ANSWERED if r.abstained else Status.ANSWERED)
+    assert r.to_json()["status"] == r.status.value
