@@ -17,14 +17,14 @@ def _settings(args):
     from .settings import Settings
 
     kw = {}
-    if getattr(args, "docs", None):
+    if args.docs:
         kw["docs_dir"] = Path(args.docs)
-    if getattr(args, "index", None):
+    if args.index:
         kw["index_dir"] = Path(args.index)
-    if getattr(args, "model", None):
+    if args.model:
         kw["model"] = args.model
     settings = Settings(**kw)
-    if getattr(args, "settings", None):
+    if args.settings:
         settings = settings.with_file(args.settings)
     return settings
 

@@ -300,12 +300,12 @@ def main(args, settings) -> int:
     from ..service import Assistant, AssistantError
     from ..settings import PROJECT_ROOT
 
-    cutoffs = parse_cutoffs(getattr(args, "k", "1,3,5"))
+    cutoffs = parse_cutoffs(args.k)
     items = load_qa(args.qa_file)
-    apply_threads(getattr(args, "threads", None))
-    retriever = getattr(args, "retriever", "hybrid") or "hybrid"
+    apply_threads(args.threads)
+    retriever = args.retriever
     names = list(RETRIEVERS) if retriever == "all" else [retriever]
-    n_passages = getattr(args, "passages", None) or max(MRR_DEPTH, max(cutoffs))
+    n_passages = args.passages or max(MRR_DEPTH, max(cutoffs))
     assistant = Assistant(settings)
     t0 = time.perf_counter()
     try:
@@ -314,7 +314,7 @@ def main(args, settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     load_s = time.perf_counter() - t0
-    quiet = getattr(args, "quiet", False)
+    quiet = args.quiet
     results = {}
     for name in names:
         results[name] = evaluate(assistant, items, cutoffs, name, n_passages, progress=not quiet and sys.stderr.isatty())
@@ -325,15 +325,15 @@ def main(args, settings) -> int:
     from .report import format_text
 
     print(format_text(result, cutoffs, str(args.qa_file), MRR_DEPTH))
-    json_path = getattr(args, "json_path", None)
+    json_path = args.json_path
     if json_path:
         Path(json_path).parent.mkdir(parents=True, exist_ok=True)
         Path(json_path).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
         print(f"\nmetrics written to {json_path}")
-    if not getattr(args, "no_report", False):
+    if not args.no_report:
         from .report import write_eval_report
 
-        report = getattr(args, "report", None) or \
+        report = args.report or \
             PROJECT_ROOT / "evals" / "reports" / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.html"
         path = write_eval_report(result, report, source=str(args.qa_file), cutoffs=cutoffs)
         print(f"report written to {path}")
