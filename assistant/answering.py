@@ -28,6 +28,7 @@ from importlib import resources
 
 import numpy as np
 
+from .focus import Focus
 from .index import Index
 from .lexical import tokenize
 from .schema import Audience, SectionKind, SentenceKind
@@ -75,10 +76,14 @@ FEATURES = (
     *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
     "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
     "same_section",
+    # the asked aspect (focus.py): the question without its topic words
+    "focus_split", "focus_cover", "focus_cover_title", "focus_local", "topic_only", "focus_cos",
     # the same closeness measures against the best candidate of the question (0 for the best)
     "rel_cos", "rel_chunk_cos", "rel_local_own", "rel_local_exp", "rel_corpus_own", "rel_corpus_exp", "rel_cover",
+    "rel_focus_cover", "rel_focus_local", "rel_focus_cos",
 )
-RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover")
+RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "focus_cover",
+            "focus_local", "focus_cos")
 
 
 @dataclass(frozen=True)
@@ -198,8 +203,12 @@ class Answerer:
         return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
 
     def features(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                 context: AnswerContext | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order)."""
+                 context: AnswerContext | None = None, focus: Focus | None = None,
+                 focus_vec: np.ndarray | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
+
+        ``focus`` splits the question into topic and asked aspect; ``focus_vec`` is the aspect's
+        query vector (the question re-encoded without its topic words)."""
         if self.vectors is None or not passages:
             return [], np.zeros((0, len(FEATURES)))
         context = context or AnswerContext()
@@ -223,7 +232,7 @@ class Answerer:
         corpus_own = {t: corpus[t] for t in own_t}
         present = [df for t, df in pool_df.items() if df >= 1 and t in own_t]
         rarest = min(present) if present else 0
-        focus = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
+        rare = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
         asks = asked_types(question)
         unknown = self.unknown_terms(question)
         n_content = max(1, len(content_words(question)))
@@ -232,7 +241,18 @@ class Answerer:
         chunk_cos = {i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec)
                      for i in p_ids}
         top_score = max(float(passages[i].score) for i in p_ids) or 1.0
-        sims = self.vectors[[sid for _, sid in pairs]] @ q_vec
+        cand_vecs = self.vectors[[sid for _, sid in pairs]]
+        sims = cand_vecs @ q_vec
+        aspect = focus or Focus()
+        split = aspect.split
+        focus_sims = cand_vecs @ focus_vec if split and focus_vec is not None else sims
+        groups = aspect.groups
+        for g in groups:
+            for t in g:
+                if t not in pool_df:
+                    pool_df[t] = sum(t in self._tokens[sid] for sid in pool)
+        group_w = [max(math.log(1 + n / (1 + pool_df[t])) for t in g) for g in groups]
+        group_total = sum(group_w) or 1.0
         out = np.zeros((len(pairs), len(FEATURES)))
         own_n = max(1, len(own_t))
         for j, (i, sid) in enumerate(pairs):
@@ -249,7 +269,7 @@ class Answerer:
                 len(own_t & toks) / own_n, len(own_t & (toks | title)) / own_n,
                 len(toks - exp_t) / max(1, len(toks)),
                 1.0 / (1 + i), float(p.score) / top_score, math.log(1 + len(toks)),
-                float(bool(focus & toks)), float(bool(own_t) and own_t <= (toks | title)),
+                float(bool(rare & toks)), float(bool(own_t) and own_t <= (toks | title)),
                 *[float(asks[t]) for t in ANSWER_TYPES], *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
                 float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
                 len(unknown) / n_content, float(bool(unknown)),
@@ -258,15 +278,26 @@ class Answerer:
                 float(bool(context.doc_id) and p.chunk.doc_id == context.doc_id),
                 float(bool(context.section) and p.chunk.doc_id == context.doc_id and s.section == context.section),
             ]
+            if split:
+                seen = toks | title
+                hit = [bool(g & toks) for g in groups]
+                hit_title = [bool(g & seen) for g in groups]
+                f_cover, f_cover_title = sum(hit) / len(groups), sum(hit_title) / len(groups)
+                f_local = sum(w for w, h in zip(group_w, hit) if h) / group_total
+                topic_only = float(bool(aspect.topic & toks) and not any(hit_title))
+            else:
+                f_cover, f_cover_title, f_local, topic_only = row[6], row[7], row[3], 0.0
+            row += [float(split), f_cover, f_cover_title, f_local, topic_only, float(focus_sims[j])]
             out[j, : len(row)] = row
         base = [FEATURES.index(f) for f in RELATIVE]
         out[:, len(FEATURES) - len(RELATIVE):] = out[:, base] - out[:, base].max(axis=0)
         return pairs, out
 
     def candidates(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                   context: AnswerContext | None = None) -> list[Candidate]:
+                   context: AnswerContext | None = None, focus: Focus | None = None,
+                   focus_vec: np.ndarray | None = None) -> list[Candidate]:
         """All answer candidates, most probable first."""
-        pairs, x = self.features(question, search_text, q_vec, passages, audience, context)
+        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         if not pairs:
             return []
         prob = self.model.probability(x)
@@ -275,8 +306,9 @@ class Answerer:
         return sorted(out, key=lambda c: -c.score)
 
     def best(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-             context: AnswerContext | None = None) -> Candidate | None:
-        ranked = self.candidates(question, search_text, q_vec, passages, audience, context)
+             context: AnswerContext | None = None, focus: Focus | None = None,
+             focus_vec: np.ndarray | None = None) -> Candidate | None:
+        ranked = self.candidates(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         return ranked[0] if ranked else None
 
 

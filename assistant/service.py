@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .answering import AnswerContext, Candidate
+    from .focus import Focus
     from .retrieval import Searcher
 
 NOT_ANSWERED = "The documents don't answer this."
@@ -61,11 +62,20 @@ class Query:
     vector: np.ndarray
     context: AnswerContext | None = None  # the earlier answer's place, for a follow-up
     turns: tuple[Turn, ...] = ()
+    carried: str = ""  # the topic a follow-up carried over from the earlier turns
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages in retrieval order, and the question's topic/focus split."""
+
+    passages: tuple[Passage, ...]
+    focus: Focus
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The ranked answer candidates (best first) over the passages, reordered by them."""
+    """The ranked answer candidates (best first) over the passages (in retrieval order)."""
 
     passages: tuple[Passage, ...]
     ranked: tuple[Candidate, ...]
@@ -153,7 +163,8 @@ class Assistant:
                     from .answering import Answerer
                     from .retrieval import Searcher
 
-                    self._searcher = Searcher(index, self.settings.rrf_k, self.settings.candidates, self.settings.dense_weight)
+                    self._searcher = Searcher(index, self.settings.rrf_k, self.settings.candidates,
+                                              self.settings.dense_weight, self.settings.focus_weight)
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
@@ -188,8 +199,8 @@ class Assistant:
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
-        passages = self._search(query.search_text, query.vector, k, retriever)
-        choice = self._choose(query, passages, audience)
+        found = self._search(query, k, retriever)
+        choice = self._choose(query, found, audience)
         return self._respond(prepared, query, choice, audience, retriever, t0)
 
     def retrieve(self, question: str, history: Sequence[str | Turn | Response] = (), k: int | None = None,
@@ -201,8 +212,7 @@ class Assistant:
             return ()
         self._load()
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
-        return self._search(query.search_text, query.vector, self.settings.k if k is None else int(k),
-                            Retriever.parse(retriever))
+        return self._search(query, self.settings.k if k is None else int(k), Retriever.parse(retriever)).passages
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
         """The question as ``ask`` searches it: standalone, expanded, with its vector."""
@@ -233,30 +243,31 @@ class Assistant:
         return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text),
                      context=answer_context(question, turns), turns=tuple(turns))
 
-    def _search(self, search_text: str, vector, k: int, retriever: Retriever) -> tuple[Passage, ...]:
+    def _search(self, query: "Query", k: int, retriever: Retriever) -> Retrieved:
         index = self.index
+        hits, focus = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
         passages = []
-        for rank, hit in enumerate(self._searcher.search(search_text, vector, k, retriever), start=1):
+        for rank, hit in enumerate(hits, start=1):
             chunk = index.chunks[hit.row]
             meta = index.documents[chunk.doc_id].meta
             passages.append(Passage(rank=rank, chunk=chunk, score=hit.score, meta=meta,
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
-        return tuple(passages)
+        return Retrieved(tuple(passages), focus)
 
-    def _choose(self, query: "Query", passages: tuple[Passage, ...], audience: Audience) -> Choice:
-        """Score every sentence of the top passages with the answer model; the passages that hold
-        the most probable answers move first (the rest keep their retrieval order)."""
-        depth = self.settings.answer_depth
-        ranked = self._answerer.candidates(query.text, query.search_text, query.vector, list(passages[:depth]),
-                                           audience, query.context)
-        best_of: dict[int, float] = {}
-        for c in ranked:
-            best_of.setdefault(c.passage, c.score)
-        order = sorted(range(min(depth, len(passages))), key=lambda i: (-best_of.get(i, -1.0), i))
-        order += list(range(len(order), len(passages)))
-        new_pos = {old: new for new, old in enumerate(order)}
-        reordered = tuple(replace(passages[old], rank=new + 1) for new, old in enumerate(order))
-        return Choice(reordered, tuple(replace(c, passage=new_pos[c.passage]) for c in ranked))
+    def focus_vector(self, query: "Query", focus: "Focus"):
+        """The asked aspect's query vector: the question re-encoded without its topic words (the
+        question's own vector when it has no topic/focus split)."""
+        if not focus.split or not focus.text.strip():
+            return query.vector
+        return self.embedder.encode_query(focus.text)
+
+    def _choose(self, query: "Query", found: Retrieved, audience: Audience) -> Choice:
+        """Score every sentence of the top passages with the answer model; the passages keep
+        their retrieval order (``retrieve`` gives the same)."""
+        passages = found.passages[: self.settings.answer_depth]
+        ranked = self._answerer.candidates(query.text, query.search_text, query.vector, list(passages), audience,
+                                           query.context, found.focus, self.focus_vector(query, found.focus))
+        return Choice(found.passages, tuple(ranked))
 
     def _respond(self, prepared: "PreparedQuestion", query: "Query", choice: Choice, audience: Audience,
                  retriever: Retriever, t0: float) -> Response:

@@ -45,6 +45,8 @@ class Settings:
     candidates: int = 50  # per retriever, before fusion
     # weight of the dense list in hybrid fusion (BM25 has 1); 0.3 was best on evals/qa.jsonl (README)
     dense_weight: float = field(default_factory=lambda: float(os.environ.get("ASSISTANT_DENSE_WEIGHT", "0.3")))
+    # weight of the focus-only BM25 list in hybrid fusion (focus.py; 0 turns it off)
+    focus_weight: float = 0.0
     answer_depth: int = 5  # answers come from the top passages only, whatever k is
     max_question_chars: int = 2000  # longer questions are cut to this, with a notice
     batch_size: int = 32
@@ -52,7 +54,7 @@ class Settings:
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
     # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
-    FILE_KEYS = ("k", "rrf_k", "candidates", "dense_weight", "answer_depth", "abstain_threshold")
+    FILE_KEYS = ("k", "rrf_k", "candidates", "dense_weight", "focus_weight", "answer_depth", "abstain_threshold")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "docs_dir", Path(self.docs_dir))

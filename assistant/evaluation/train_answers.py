@@ -48,9 +48,10 @@ def collect(assistant, items):
         turns = [r.as_turn() for r in runner.history(item)]
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
-        passages = assistant._search(query.search_text, query.vector, 10, Retriever.HYBRID)
-        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector, list(passages[:depth]),
-                                                Audience.parse(item.audience), query.context)
+        found = assistant._search(query, 10, Retriever.HYBRID)
+        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector,
+                                                list(found.passages[:depth]), Audience.parse(item.audience),
+                                                query.context, found.focus, assistant.focus_vector(query, found.focus))
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
         rows.append((item, pairs, x, labels))
     return rows
