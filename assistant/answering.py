@@ -82,6 +82,14 @@ FEATURES = (
     "rel_cos", "rel_chunk_cos", "rel_local_own", "rel_local_exp", "rel_corpus_own", "rel_corpus_exp", "rel_cover",
     "rel_focus_cover", "rel_focus_local", "rel_focus_cos",
 )
+# What the abstention model (one row per question) sees: how sure and how clear-cut the best
+# candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
+# question has words the documents never use, and how well retrieval matched at all.
+QUESTION_FEATURES = (
+    "best", "margin", "best_cos", "best_focus_cos", "best_focus_cover", "best_cover_title", "best_all_covered",
+    "unknown_terms", "unknown_any", "asks_any", "type_missing", "top_bm25_log", "top_dense", "focus_split",
+    "followup", "parent", "candidates_log",
+)
 RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "focus_cover",
             "focus_local", "focus_cos")
 
@@ -121,12 +129,15 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     @classmethod
-    def from_dict(cls, data: dict) -> LinearModel:
+    def from_dict(cls, data: dict, features: tuple[str, ...] = FEATURES) -> LinearModel:
         names = tuple(data["features"])
-        if names != FEATURES:
-            raise ValueError("answer_model.json was trained on other features; retrain it with "
+        if names != features:
+            raise ValueError("the shipped model was trained on other features; retrain it with "
                              "`python -m assistant.evaluation.train_answers evals/train.jsonl`")
-        arr = lambda key: np.asarray(data[key], dtype=np.float64)
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray(data[key], dtype=np.float64)
+
         return cls(names, arr("mean"), arr("scale"), arr("weights"), float(data["bias"]))
 
 
@@ -153,6 +164,31 @@ def shipped_model() -> LinearModel:
         return untrained_model()
 
 
+@lru_cache(maxsize=1)
+def shipped_abstainer() -> LinearModel | None:
+    """The question-level abstention model (``abstention_model.json``); None before it was trained."""
+    try:
+        text = resources.files("assistant.data").joinpath("abstention_model.json").read_text(encoding="utf-8")
+        return LinearModel.from_dict(json.loads(text), QUESTION_FEATURES)
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+
+
+def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
+    """QUESTION_FEATURES for one question from its candidates' feature rows and probabilities."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    order = np.argsort(-prob)
+    b = x[order[0]]
+    second = float(prob[order[1]]) if len(prob) > 1 else 0.0
+    asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
+    return np.array([
+        float(prob[order[0]]), float(prob[order[0]]) - second, b[col["cos"]], b[col["focus_cos"]],
+        b[col["focus_cover"]], b[col["cover_title"]], b[col["all_covered"]], b[col["unknown_terms"]],
+        b[col["unknown_any"]], asks_any, b[col["type_missing"]], math.log1p(max(0.0, top_bm25)), top_dense,
+        b[col["focus_split"]], b[col["followup"]], b[col["parent"]], math.log(1 + len(prob)),
+    ])
+
+
 def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
 
@@ -162,9 +198,10 @@ def asked_types(question: str) -> dict[str, bool]:
 
 
 class Answerer:
-    def __init__(self, index: Index, model: LinearModel | None = None) -> None:
+    def __init__(self, index: Index, model: LinearModel | None = None, abstainer: LinearModel | None = None) -> None:
         self.index = index
         self.model = model or shipped_model()
+        self.abstainer = abstainer or shipped_abstainer()
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
         self._tokens: list[set[str]] | None = None
@@ -283,7 +320,7 @@ class Answerer:
                 hit = [bool(g & toks) for g in groups]
                 hit_title = [bool(g & seen) for g in groups]
                 f_cover, f_cover_title = sum(hit) / len(groups), sum(hit_title) / len(groups)
-                f_local = sum(w for w, h in zip(group_w, hit) if h) / group_total
+                f_local = sum(w for w, h in zip(group_w, hit, strict=True) if h) / group_total
                 topic_only = float(bool(aspect.topic & toks) and not any(hit_title))
             else:
                 f_cover, f_cover_title, f_local, topic_only = row[6], row[7], row[3], 0.0
@@ -304,6 +341,23 @@ class Answerer:
         out = [Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
                for (i, sid), pr in zip(pairs, prob)]
         return sorted(out, key=lambda c: -c.score)
+
+    def choose(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
+               context: AnswerContext | None = None, focus: Focus | None = None, focus_vec: np.ndarray | None = None,
+               top_bm25: float = 0.0, top_dense: float = 0.0) -> tuple[list[Candidate], float | None]:
+        """The candidates (most probable first) and the confidence that the best one answers:
+        the abstention model's probability (the best candidate's own before that was trained);
+        None without candidates."""
+        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
+        if not pairs:
+            return [], None
+        prob = self.model.probability(x)
+        out = sorted((Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
+                      for (i, sid), pr in zip(pairs, prob, strict=True)), key=lambda c: -c.score)
+        if self.abstainer is None:
+            return out, out[0].score
+        row = question_row(x, prob, top_bm25, top_dense)
+        return out, float(self.abstainer.probability(row[None, :])[0])
 
     def best(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
              context: AnswerContext | None = None, focus: Focus | None = None,

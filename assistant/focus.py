@@ -16,8 +16,8 @@ leads, the lexicon and the question's form.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from .lay_terms import matches
 from .lexical import tokenize
@@ -110,3 +110,16 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
     return Focus(topic=topic, focus=frozenset().union(*(g[1] for g in focus_groups)),
                  focus_own=frozenset().union(*(g[0] for g in focus_groups)),
                  groups=tuple(g[1] for g in focus_groups), text=text)
+
+
+def complete(focus: Focus, vocabulary: Collection[str], shortest: int = 4) -> Focus:
+    """The focus with each stem the documents never use completed by the documents' stems that
+    begin with it ("treat" -> "treatment", "treatabl"): a question's word form must not lose
+    its aspect because the documents use another form."""
+    if not focus.split:
+        return focus
+    groups = []
+    for group in focus.groups:
+        extra = {v for t in group if t not in vocabulary and len(t) >= shortest for v in vocabulary if v.startswith(t)}
+        groups.append(group | frozenset(extra))
+    return replace(focus, focus=frozenset().union(*groups), groups=tuple(groups))

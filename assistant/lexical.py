@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 
@@ -59,6 +60,11 @@ class BM25Index:
         import bm25s
 
         return cls(bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False))
+
+    @property
+    def vocabulary(self) -> Collection[str]:
+        """The indexed stems."""
+        return self._retriever.vocab_dict.keys()
 
     @property
     def size(self) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .focus import LEAD_DOCUMENTS, Focus, leads, split_focus
+from .focus import LEAD_DOCUMENTS, Focus, complete, leads, split_focus
 from .index import Index
 from .schema import Retriever, SectionKind
 
@@ -87,7 +87,7 @@ class Searcher:
         lead: set[str] = set()
         for row in rows[:LEAD_DOCUMENTS]:
             lead |= self._leads.get(self.index.chunks[row].doc_id, frozenset())
-        return split_focus(question, lead, carried)
+        return complete(split_focus(question, lead, carried), self.index.bm25.vocabulary)
 
     def candidates(self, query: str, query_vector: np.ndarray | None, n: int,
                    retriever: Retriever = Retriever.HYBRID, question: str = "", carried: str = "") -> Candidates:
@@ -141,9 +141,9 @@ class Searcher:
         return self.found(query, query_vector, k, retriever, question, carried)[0]
 
     def found(self, query: str, query_vector: np.ndarray | None, k: int, retriever: Retriever = Retriever.HYBRID,
-              question: str = "", carried: str = "") -> tuple[list[Hit], Focus]:
-        """The top ``k`` hits and the question's focus split."""
+              question: str = "", carried: str = "") -> tuple[list[Hit], Candidates]:
+        """The top ``k`` hits, and the candidate lists they were fused from (with the focus split)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         found = self.candidates(query, query_vector, self.pool_size(k), retriever, question, carried)
-        return self.rank(found, k, retriever), found.focus
+        return self.rank(found, k, retriever), found

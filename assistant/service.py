@@ -71,6 +71,8 @@ class Retrieved:
 
     passages: tuple[Passage, ...]
     focus: Focus
+    top_bm25: float = 0.0  # the best BM25 score over the corpus
+    top_dense: float = 0.0  # the best chunk cosine
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Choice:
 
     passages: tuple[Passage, ...]
     ranked: tuple[Candidate, ...]
+    confidence: float | None = None  # that the best candidate answers (None: no candidate)
 
     @property
     def best(self) -> Candidate | None:
@@ -234,25 +237,29 @@ class Assistant:
 
     def _standalone(self, question: str, turns: Sequence[Turn]) -> "Query":
         """The question made standalone from the earlier turns, expanded with the documents'
-        terms for plain words, and its vector."""
-        from .conversation import answer_context, standalone
+        terms for plain words, and its vector. Only the new turn's own words are expanded: the
+        topic carried over from earlier turns is added once, unexpanded, so that its synonyms do
+        not drown the new aspect (which also leads the focus-only BM25 list)."""
+        from .conversation import answer_context, carried_topic, standalone
         from .lay_terms import expand
 
         text = standalone(question, turns)
-        search_text = expand(text)
+        carried = carried_topic(question, turns)
+        search_text = f"{expand(question)} ({carried})" if carried else expand(text)
         return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text),
-                     context=answer_context(question, turns), turns=tuple(turns))
+                     context=answer_context(question, turns), turns=tuple(turns), carried=carried)
 
     def _search(self, query: "Query", k: int, retriever: Retriever) -> Retrieved:
         index = self.index
-        hits, focus = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
+        hits, found = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
         passages = []
         for rank, hit in enumerate(hits, start=1):
             chunk = index.chunks[hit.row]
             meta = index.documents[chunk.doc_id].meta
             passages.append(Passage(rank=rank, chunk=chunk, score=hit.score, meta=meta,
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
-        return Retrieved(tuple(passages), focus)
+        return Retrieved(tuple(passages), found.focus, max((s for _, s in found.lexical), default=0.0),
+                         max((s for _, s in found.dense), default=0.0))
 
     def focus_vector(self, query: "Query", focus: "Focus"):
         """The asked aspect's query vector: the question re-encoded without its topic words (the
@@ -265,9 +272,11 @@ class Assistant:
         """Score every sentence of the top passages with the answer model; the passages keep
         their retrieval order (``retrieve`` gives the same)."""
         passages = found.passages[: self.settings.answer_depth]
-        ranked = self._answerer.candidates(query.text, query.search_text, query.vector, list(passages), audience,
-                                           query.context, found.focus, self.focus_vector(query, found.focus))
-        return Choice(found.passages, tuple(ranked))
+        ranked, confidence = self._answerer.choose(query.text, query.search_text, query.vector, list(passages),
+                                                   audience, query.context, found.focus,
+                                                   self.focus_vector(query, found.focus), found.top_bm25,
+                                                   found.top_dense)
+        return Choice(found.passages, tuple(ranked), confidence)
 
     def _respond(self, prepared: "PreparedQuestion", query: "Query", choice: Choice, audience: Audience,
                  retriever: Retriever, t0: float) -> Response:
@@ -281,8 +290,8 @@ class Assistant:
             confidence, abstained, alternatives = (1.0, False, ()) if answer else (0.0, True, ())
         else:
             best = choice.best
-            confidence = best.confidence if best else 0.0
-            abstained = should_abstain(best.confidence if best else None, self.threshold)
+            confidence = choice.confidence or 0.0
+            abstained = should_abstain(choice.confidence, self.threshold)
             answer = None if abstained else self._answer(best, passages)
             alternatives = () if abstained else self._alternatives(choice)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
@@ -304,7 +313,9 @@ class Assistant:
         from .answering import alternatives
 
         out = []
-        for c in alternatives(list(choice.ranked), self.index.sentences, 2, self.threshold):
+        from .abstention import candidate_threshold
+
+        for c in alternatives(list(choice.ranked), self.index.sentences, 2, candidate_threshold()):
             p = choice.passages[c.passage]
             s = self.index.sentences[c.sentence_ids[0]]
             text = self.index.documents[p.chunk.doc_id].text[c.start:c.end]
