@@ -1,6 +1,8 @@
 """When to say "The documents don't answer this.": the one abstention policy.
 
-The answer layer gives each answer a confidence; below the threshold the assistant abstains.
+The answer layer gives each answer a confidence (the question-level abstention model's
+probability that the best candidate answers, see ``answering.QUESTION_FEATURES``); below the
+threshold the assistant abstains.
 The threshold comes from the settings (``abstain_threshold``, e.g. from a settings file that
 ``assistant calibrate QA --write PATH`` wrote), else from the calibration shipped in the package
 data (chosen on evals/train.jsonl), else DEFAULT_THRESHOLD. Calibration never writes into the
@@ -23,6 +25,17 @@ def shipped_threshold() -> float:
     try:
         text = resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8")
         return float(json.loads(text)["threshold"])
+    except (FileNotFoundError, KeyError, ValueError, TypeError):
+        return DEFAULT_THRESHOLD
+
+
+@lru_cache(maxsize=1)
+def candidate_threshold() -> float:
+    """The sentence model's own threshold: alternatives below it are not shown."""
+    try:
+        text = resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8")
+        data = json.loads(text)
+        return float(data.get("candidate_threshold", data["threshold"]))
     except (FileNotFoundError, KeyError, ValueError, TypeError):
         return DEFAULT_THRESHOLD
 

@@ -28,6 +28,7 @@ from importlib import resources
 
 import numpy as np
 
+from .focus import Focus
 from .index import Index
 from .lexical import tokenize
 from .schema import Audience, SectionKind, SentenceKind
@@ -75,10 +76,22 @@ FEATURES = (
     *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
     "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
     "same_section",
+    # the asked aspect (focus.py): the question without its topic words
+    "focus_split", "focus_cover", "focus_cover_title", "focus_local", "topic_only", "focus_cos",
     # the same closeness measures against the best candidate of the question (0 for the best)
     "rel_cos", "rel_chunk_cos", "rel_local_own", "rel_local_exp", "rel_corpus_own", "rel_corpus_exp", "rel_cover",
+    "rel_focus_cover", "rel_focus_local", "rel_focus_cos",
 )
-RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover")
+# What the abstention model (one row per question) sees: how sure and how clear-cut the best
+# candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
+# question has words the documents never use, and how well retrieval matched at all.
+QUESTION_FEATURES = (
+    "best", "margin", "best_cos", "best_focus_cos", "best_focus_cover", "best_cover_title", "best_all_covered",
+    "unknown_terms", "unknown_any", "asks_any", "type_missing", "top_bm25_log", "top_dense", "focus_split",
+    "followup", "parent", "candidates_log",
+)
+RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "focus_cover",
+            "focus_local", "focus_cos")
 
 
 @dataclass(frozen=True)
@@ -116,12 +129,15 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-z))
 
     @classmethod
-    def from_dict(cls, data: dict) -> LinearModel:
+    def from_dict(cls, data: dict, features: tuple[str, ...] = FEATURES) -> LinearModel:
         names = tuple(data["features"])
-        if names != FEATURES:
-            raise ValueError("answer_model.json was trained on other features; retrain it with "
+        if names != features:
+            raise ValueError("the shipped model was trained on other features; retrain it with "
                              "`python -m assistant.evaluation.train_answers evals/train.jsonl`")
-        arr = lambda key: np.asarray(data[key], dtype=np.float64)
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray(data[key], dtype=np.float64)
+
         return cls(names, arr("mean"), arr("scale"), arr("weights"), float(data["bias"]))
 
 
@@ -148,6 +164,31 @@ def shipped_model() -> LinearModel:
         return untrained_model()
 
 
+@lru_cache(maxsize=1)
+def shipped_abstainer() -> LinearModel | None:
+    """The question-level abstention model (``abstention_model.json``); None before it was trained."""
+    try:
+        text = resources.files("assistant.data").joinpath("abstention_model.json").read_text(encoding="utf-8")
+        return LinearModel.from_dict(json.loads(text), QUESTION_FEATURES)
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+
+
+def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
+    """QUESTION_FEATURES for one question from its candidates' feature rows and probabilities."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    order = np.argsort(-prob)
+    b = x[order[0]]
+    second = float(prob[order[1]]) if len(prob) > 1 else 0.0
+    asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
+    return np.array([
+        float(prob[order[0]]), float(prob[order[0]]) - second, b[col["cos"]], b[col["focus_cos"]],
+        b[col["focus_cover"]], b[col["cover_title"]], b[col["all_covered"]], b[col["unknown_terms"]],
+        b[col["unknown_any"]], asks_any, b[col["type_missing"]], math.log1p(max(0.0, top_bm25)), top_dense,
+        b[col["focus_split"]], b[col["followup"]], b[col["parent"]], math.log(1 + len(prob)),
+    ])
+
+
 def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
 
@@ -157,9 +198,10 @@ def asked_types(question: str) -> dict[str, bool]:
 
 
 class Answerer:
-    def __init__(self, index: Index, model: LinearModel | None = None) -> None:
+    def __init__(self, index: Index, model: LinearModel | None = None, abstainer: LinearModel | None = None) -> None:
         self.index = index
         self.model = model or shipped_model()
+        self.abstainer = abstainer or shipped_abstainer()
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
         self._tokens: list[set[str]] | None = None
@@ -198,8 +240,12 @@ class Answerer:
         return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
 
     def features(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                 context: AnswerContext | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order)."""
+                 context: AnswerContext | None = None, focus: Focus | None = None,
+                 focus_vec: np.ndarray | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
+
+        ``focus`` splits the question into topic and asked aspect; ``focus_vec`` is the aspect's
+        query vector (the question re-encoded without its topic words)."""
         if self.vectors is None or not passages:
             return [], np.zeros((0, len(FEATURES)))
         context = context or AnswerContext()
@@ -223,7 +269,7 @@ class Answerer:
         corpus_own = {t: corpus[t] for t in own_t}
         present = [df for t, df in pool_df.items() if df >= 1 and t in own_t]
         rarest = min(present) if present else 0
-        focus = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
+        rare = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
         asks = asked_types(question)
         unknown = self.unknown_terms(question)
         n_content = max(1, len(content_words(question)))
@@ -232,7 +278,18 @@ class Answerer:
         chunk_cos = {i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec)
                      for i in p_ids}
         top_score = max(float(passages[i].score) for i in p_ids) or 1.0
-        sims = self.vectors[[sid for _, sid in pairs]] @ q_vec
+        cand_vecs = self.vectors[[sid for _, sid in pairs]]
+        sims = cand_vecs @ q_vec
+        aspect = focus or Focus()
+        split = aspect.split
+        focus_sims = cand_vecs @ focus_vec if split and focus_vec is not None else sims
+        groups = aspect.groups
+        for g in groups:
+            for t in g:
+                if t not in pool_df:
+                    pool_df[t] = sum(t in self._tokens[sid] for sid in pool)
+        group_w = [max(math.log(1 + n / (1 + pool_df[t])) for t in g) for g in groups]
+        group_total = sum(group_w) or 1.0
         out = np.zeros((len(pairs), len(FEATURES)))
         own_n = max(1, len(own_t))
         for j, (i, sid) in enumerate(pairs):
@@ -249,7 +306,7 @@ class Answerer:
                 len(own_t & toks) / own_n, len(own_t & (toks | title)) / own_n,
                 len(toks - exp_t) / max(1, len(toks)),
                 1.0 / (1 + i), float(p.score) / top_score, math.log(1 + len(toks)),
-                float(bool(focus & toks)), float(bool(own_t) and own_t <= (toks | title)),
+                float(bool(rare & toks)), float(bool(own_t) and own_t <= (toks | title)),
                 *[float(asks[t]) for t in ANSWER_TYPES], *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
                 float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
                 len(unknown) / n_content, float(bool(unknown)),
@@ -258,15 +315,26 @@ class Answerer:
                 float(bool(context.doc_id) and p.chunk.doc_id == context.doc_id),
                 float(bool(context.section) and p.chunk.doc_id == context.doc_id and s.section == context.section),
             ]
+            if split:
+                seen = toks | title
+                hit = [bool(g & toks) for g in groups]
+                hit_title = [bool(g & seen) for g in groups]
+                f_cover, f_cover_title = sum(hit) / len(groups), sum(hit_title) / len(groups)
+                f_local = sum(w for w, h in zip(group_w, hit, strict=True) if h) / group_total
+                topic_only = float(bool(aspect.topic & toks) and not any(hit_title))
+            else:
+                f_cover, f_cover_title, f_local, topic_only = row[6], row[7], row[3], 0.0
+            row += [float(split), f_cover, f_cover_title, f_local, topic_only, float(focus_sims[j])]
             out[j, : len(row)] = row
         base = [FEATURES.index(f) for f in RELATIVE]
         out[:, len(FEATURES) - len(RELATIVE):] = out[:, base] - out[:, base].max(axis=0)
         return pairs, out
 
     def candidates(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                   context: AnswerContext | None = None) -> list[Candidate]:
+                   context: AnswerContext | None = None, focus: Focus | None = None,
+                   focus_vec: np.ndarray | None = None) -> list[Candidate]:
         """All answer candidates, most probable first."""
-        pairs, x = self.features(question, search_text, q_vec, passages, audience, context)
+        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         if not pairs:
             return []
         prob = self.model.probability(x)
@@ -274,9 +342,27 @@ class Answerer:
                for (i, sid), pr in zip(pairs, prob)]
         return sorted(out, key=lambda c: -c.score)
 
+    def choose(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
+               context: AnswerContext | None = None, focus: Focus | None = None, focus_vec: np.ndarray | None = None,
+               top_bm25: float = 0.0, top_dense: float = 0.0) -> tuple[list[Candidate], float | None]:
+        """The candidates (most probable first) and the confidence that the best one answers:
+        the abstention model's probability (the best candidate's own before that was trained);
+        None without candidates."""
+        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
+        if not pairs:
+            return [], None
+        prob = self.model.probability(x)
+        out = sorted((Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
+                      for (i, sid), pr in zip(pairs, prob, strict=True)), key=lambda c: -c.score)
+        if self.abstainer is None:
+            return out, out[0].score
+        row = question_row(x, prob, top_bm25, top_dense)
+        return out, float(self.abstainer.probability(row[None, :])[0])
+
     def best(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-             context: AnswerContext | None = None) -> Candidate | None:
-        ranked = self.candidates(question, search_text, q_vec, passages, audience, context)
+             context: AnswerContext | None = None, focus: Focus | None = None,
+             focus_vec: np.ndarray | None = None) -> Candidate | None:
+        ranked = self.candidates(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         return ranked[0] if ranked else None
 
 

@@ -94,6 +94,14 @@ def standalone(question: str, history: Sequence[Turn | str]) -> str:
     return f"{q} ({topic})"
 
 
+def carried_topic(question: str, history: Sequence[Turn | str]) -> str:
+    """The topic ``standalone`` carries over from the earlier turns ("" for a self-contained question)."""
+    turns = _questions(history)
+    if not is_followup(question, turns):
+        return ""
+    return topic_of(resolved(turns))[0]
+
+
 def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContext:
     """Where the conversation points: the latest answered turn's document and section, for a follow-up."""
     turns = _questions(history)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .settings import PROJECT_ROOT
 
@@ -102,7 +103,7 @@ class FeedbackLog:
     def vote(self, *, vote: Any, question: str, answer: str = "", citations: Iterable[dict] = (),
              audience: str = "", abstained: bool = False, message: str = "", extra: dict | None = None) -> dict:
         record = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "vote": vote_name(vote),
             "question": _cut(question),
             "answer": _cut(answer),

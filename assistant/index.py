@@ -6,10 +6,11 @@ FAISS and BM25 indexes, and the manifest that describes them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Index:
     chunk_vectors: np.ndarray  # (chunks, dim) float32, L2-normalised
     sentence_vectors: np.ndarray | None  # (sentences, dim), None when the build skipped them
     dense: Any  # faiss.Index over chunk_vectors (inner product)
-    bm25: "BM25Index"
+    bm25: BM25Index
     manifest: Mapping[str, Any] = field(default_factory=dict)  # as written in manifest.json
     path: Path | None = None  # the build folder it was read from (None before it is written)
 

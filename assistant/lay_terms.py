@@ -33,3 +33,9 @@ def expansions(question: str) -> list[str]:
 def expand(question: str) -> str:
     extra = expansions(question)
     return f"{question} ({', '.join(extra)})" if extra else question
+
+
+def matches(question: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, document terms) for every plain phrase of the lexicon in question, longest first."""
+    found = [(m.start(), m.end(), medical) for pattern, medical in _table() for m in pattern.finditer(question)]
+    return sorted(found, key=lambda f: (f[0] - f[1], f[0]))

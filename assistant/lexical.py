@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-
-
+from collections.abc import Collection
 from functools import lru_cache
+from pathlib import Path
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +40,7 @@ class BM25Index:
         self._retriever = retriever
 
     @classmethod
-    def build(cls, texts: list[str], show_progress: bool = False) -> "BM25Index":
+    def build(cls, texts: list[str], show_progress: bool = False) -> BM25Index:
         import bm25s
 
         retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
@@ -55,10 +53,15 @@ class BM25Index:
         self._retriever.save(str(folder), show_progress=False, allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "BM25Index":
+    def load(cls, folder: Path) -> BM25Index:
         import bm25s
 
         return cls(bm25s.BM25.load(str(folder), show_progress=False, allow_pickle=False))
+
+    @property
+    def vocabulary(self) -> Collection[str]:
+        """The indexed stems."""
+        return self._retriever.vocab_dict.keys()
 
     @property
     def size(self) -> int:

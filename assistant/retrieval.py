@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .focus import LEAD_DOCUMENTS, Focus, complete, leads, split_focus
 from .index import Index
 from .schema import Retriever, SectionKind
 
@@ -22,6 +23,8 @@ from .schema import Retriever, SectionKind
 class Candidates:
     dense: tuple[tuple[int, float], ...]  # (row, cosine), best first
     lexical: tuple[tuple[int, float], ...]  # (row, BM25 score), best first
+    focused: tuple[tuple[int, float], ...] = ()  # (row, BM25 score) for the question's focus words alone
+    focus: Focus = Focus()
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,19 @@ def rrf_fuse(rankings: list[list[int]], rrf_k: int = 60, weights: list[float] | 
 
 
 class Searcher:
-    def __init__(self, index: Index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0) -> None:
+    def __init__(self, index: Index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0,
+                 focus_weight: float = 0.0) -> None:
         if dense_weight < 0:
             raise ValueError(f"dense_weight must be >= 0, got {dense_weight}")
+        if focus_weight < 0:
+            raise ValueError(f"focus_weight must be >= 0, got {focus_weight}")
         self.index = index
         self.dense_weight = dense_weight
+        self.focus_weight = focus_weight
+        first: dict[str, str] = {}
+        for s in index.sentences:
+            first.setdefault(s.doc_id, s.text)
+        self._leads = leads(index.documents, first)
         self.rrf_k = rrf_k
         self.candidates_per_list = candidates
         self._norm_text = [re.sub(r"\W+", " ", c.text.lower()).strip() for c in index.chunks]
@@ -71,12 +82,28 @@ class Searcher:
     def lexical(self, query: str, n: int) -> list[tuple[int, float]]:
         return self.index.bm25.search(query, n)
 
+    def focus_of(self, question: str, rows: list[int], carried: str = "") -> Focus:
+        """The question's topic and focus, from the leads of the documents of the first rows."""
+        lead: set[str] = set()
+        for row in rows[:LEAD_DOCUMENTS]:
+            lead |= self._leads.get(self.index.chunks[row].doc_id, frozenset())
+        return complete(split_focus(question, lead, carried), self.index.bm25.vocabulary)
+
     def candidates(self, query: str, query_vector: np.ndarray | None, n: int,
-                   retriever: Retriever = Retriever.HYBRID) -> Candidates:
-        """The dense and BM25 lists (``n`` each) that ``rank`` fuses."""
+                   retriever: Retriever = Retriever.HYBRID, question: str = "", carried: str = "") -> Candidates:
+        """The dense and BM25 lists (``n`` each) that ``rank`` fuses. Given the ``question``
+        (unexpanded) and the topic a follow-up ``carried``, its focus is split off by the leads
+        of the first documents of those lists, and (hybrid) a BM25 list of the focus words alone
+        is added."""
         dense = self.dense(query_vector, n) if retriever in (Retriever.DENSE, Retriever.HYBRID) else []
         lexical = self.lexical(query, n) if retriever in (Retriever.BM25, Retriever.HYBRID) else []
-        return Candidates(tuple(dense), tuple(lexical))
+        found = Candidates(tuple(dense), tuple(lexical))
+        if not question:
+            return found
+        first = self.rank(found, LEAD_DOCUMENTS, retriever)
+        focus = self.focus_of(question, [h.row for h in first], carried)
+        focused = self.lexical(focus.search_text, n) if focus.split and retriever is Retriever.HYBRID else []
+        return Candidates(found.dense, found.lexical, tuple(focused), focus)
 
     def rank(self, found: Candidates, k: int, retriever: Retriever = Retriever.HYBRID,
              dense_weight: float | None = None, rrf_k: int | None = None) -> list[Hit]:
@@ -88,8 +115,11 @@ class Searcher:
             ranked = list(found.lexical)
         else:
             weight = self.dense_weight if dense_weight is None else dense_weight
-            ranked = rrf_fuse([[r for r, _ in found.dense], [r for r, _ in found.lexical]],
-                              self.rrf_k if rrf_k is None else rrf_k, [weight, 1.0])
+            lists, weights = [[r for r, _ in found.dense], [r for r, _ in found.lexical]], [weight, 1.0]
+            if found.focused and self.focus_weight > 0:
+                lists.append([r for r, _ in found.focused])
+                weights.append(self.focus_weight)
+            ranked = rrf_fuse(lists, self.rrf_k if rrf_k is None else rrf_k, weights)
         hits: list[Hit] = []
         seen_text: set[str] = set()
         for row, score in ranked:
@@ -107,7 +137,13 @@ class Searcher:
         return max(self.candidates_per_list, k * 3)
 
     def search(self, query: str, query_vector: np.ndarray | None, k: int,
-               retriever: Retriever = Retriever.HYBRID) -> list[Hit]:
+               retriever: Retriever = Retriever.HYBRID, question: str = "", carried: str = "") -> list[Hit]:
+        return self.found(query, query_vector, k, retriever, question, carried)[0]
+
+    def found(self, query: str, query_vector: np.ndarray | None, k: int, retriever: Retriever = Retriever.HYBRID,
+              question: str = "", carried: str = "") -> tuple[list[Hit], Candidates]:
+        """The top ``k`` hits, and the candidate lists they were fused from (with the focus split)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        return self.rank(self.candidates(query, query_vector, self.pool_size(k), retriever), k, retriever)
+        found = self.candidates(query, query_vector, self.pool_size(k), retriever, question, carried)
+        return self.rank(found, k, retriever), found

@@ -17,7 +17,7 @@ class _ValuedEnum(str, Enum):
     """An Enum whose parse error lists the valid values."""
 
     @classmethod
-    def parse(cls, value: "str | _ValuedEnum") -> "_ValuedEnum":
+    def parse(cls, value: str | _ValuedEnum) -> _ValuedEnum:
         if isinstance(value, cls):
             return value
         try:

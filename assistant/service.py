@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .citations import citation
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .answering import AnswerContext, Candidate
+    from .focus import Focus
     from .retrieval import Searcher
 
 NOT_ANSWERED = "The documents don't answer this."
@@ -39,14 +40,26 @@ class Query:
     vector: np.ndarray
     context: AnswerContext | None = None  # the earlier answer's place, for a follow-up
     turns: tuple[Turn, ...] = ()
+    carried: str = ""  # the topic a follow-up carried over from the earlier turns
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """The passages in retrieval order, and the question's topic/focus split."""
+
+    passages: tuple[Passage, ...]
+    focus: Focus
+    top_bm25: float = 0.0  # the best BM25 score over the corpus
+    top_dense: float = 0.0  # the best chunk cosine
 
 
 @dataclass(frozen=True)
 class Choice:
-    """The ranked answer candidates (best first) over the passages, reordered by them."""
+    """The ranked answer candidates (best first) over the passages (in retrieval order)."""
 
     passages: tuple[Passage, ...]
     ranked: tuple[Candidate, ...]
+    confidence: float | None = None  # that the best candidate answers (None: no candidate)
 
     @property
     def best(self) -> Candidate | None:
@@ -107,7 +120,8 @@ class Assistant:
                     from .answering import Answerer
                     from .retrieval import Searcher
 
-                    self._searcher = Searcher(index, self.settings.rrf_k, self.settings.candidates, self.settings.dense_weight)
+                    self._searcher = Searcher(index, self.settings.rrf_k, self.settings.candidates,
+                                              self.settings.dense_weight, self.settings.focus_weight)
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
@@ -142,8 +156,8 @@ class Assistant:
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
-        passages = self._search(query.search_text, query.vector, k, retriever)
-        choice = self._choose(query, passages, audience)
+        found = self._search(query, k, retriever)
+        choice = self._choose(query, found, audience)
         return self._respond(prepared, query, choice, audience, retriever, t0)
 
     def retrieve(self, question: str, history: Sequence[str | Turn | Response] = (), k: int | None = None,
@@ -155,8 +169,7 @@ class Assistant:
             return ()
         self._load()
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
-        return self._search(query.search_text, query.vector, self.settings.k if k is None else int(k),
-                            Retriever.parse(retriever))
+        return self._search(query, self.settings.k if k is None else int(k), Retriever.parse(retriever)).passages
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
         """The question as ``ask`` searches it: standalone, expanded, with its vector."""
@@ -178,39 +191,46 @@ class Assistant:
 
     def _standalone(self, question: str, turns: Sequence[Turn]) -> Query:
         """The question made standalone from the earlier turns, expanded with the documents'
-        terms for plain words, and its vector."""
-        from .conversation import answer_context, standalone
+        terms for plain words, and its vector. Only the new turn's own words are expanded: the
+        topic carried over from earlier turns is added once, unexpanded, so that its synonyms do
+        not drown the new aspect (which also leads the focus-only BM25 list)."""
+        from .conversation import answer_context, carried_topic, standalone
         from .lay_terms import expand
 
         text = standalone(question, turns)
-        search_text = expand(text)
+        carried = carried_topic(question, turns)
+        search_text = f"{expand(question)} ({carried})" if carried else expand(text)
         return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text),
-                     context=answer_context(question, turns), turns=tuple(turns))
+                     context=answer_context(question, turns), turns=tuple(turns), carried=carried)
 
-    def _search(self, search_text: str, vector, k: int, retriever: Retriever) -> tuple[Passage, ...]:
+    def _search(self, query: Query, k: int, retriever: Retriever) -> Retrieved:
         index = self.index
+        hits, found = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
         passages = []
-        for rank, hit in enumerate(self._searcher.search(search_text, vector, k, retriever), start=1):
+        for rank, hit in enumerate(hits, start=1):
             chunk = index.chunks[hit.row]
             meta = index.documents[chunk.doc_id].meta
             passages.append(Passage(rank=rank, chunk=chunk, score=hit.score, meta=meta,
                                     evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
-        return tuple(passages)
+        return Retrieved(tuple(passages), found.focus, max((s for _, s in found.lexical), default=0.0),
+                         max((s for _, s in found.dense), default=0.0))
 
-    def _choose(self, query: Query, passages: tuple[Passage, ...], audience: Audience) -> Choice:
-        """Score every sentence of the top passages with the answer model; the passages that hold
-        the most probable answers move first (the rest keep their retrieval order)."""
-        depth = self.settings.answer_depth
-        ranked = self._answerer.candidates(query.text, query.search_text, query.vector, list(passages[:depth]),
-                                           audience, query.context)
-        best_of: dict[int, float] = {}
-        for c in ranked:
-            best_of.setdefault(c.passage, c.score)
-        order = sorted(range(min(depth, len(passages))), key=lambda i: (-best_of.get(i, -1.0), i))
-        order += list(range(len(order), len(passages)))
-        new_pos = {old: new for new, old in enumerate(order)}
-        reordered = tuple(replace(passages[old], rank=new + 1) for new, old in enumerate(order))
-        return Choice(reordered, tuple(replace(c, passage=new_pos[c.passage]) for c in ranked))
+    def focus_vector(self, query: Query, focus: Focus):
+        """The asked aspect's query vector: the question re-encoded without its topic words (the
+        question's own vector when it has no topic/focus split)."""
+        if not focus.split or not focus.text.strip():
+            return query.vector
+        return self.embedder.encode_query(focus.text)
+
+    def _choose(self, query: Query, found: Retrieved, audience: Audience) -> Choice:
+        """Score every sentence of the top passages with the answer model; the passages keep
+        their retrieval order (``retrieve`` gives the same)."""
+        passages = found.passages[: self.settings.answer_depth]
+        ranked, confidence = self._answerer.choose(query.text, query.search_text, query.vector, list(passages),
+                                                   audience, query.context, found.focus,
+                                                   self.focus_vector(query, found.focus), found.top_bm25,
+                                                   found.top_dense)
+        return Choice(found.passages, tuple(ranked), confidence)
 
     def _respond(self, prepared: PreparedQuestion, query: Query, choice: Choice, audience: Audience,
                  retriever: Retriever, t0: float) -> Response:
@@ -224,8 +244,8 @@ class Assistant:
             confidence, abstained, alternatives = (1.0, False, ()) if answer else (0.0, True, ())
         else:
             best = choice.best
-            confidence = best.confidence if best else 0.0
-            abstained = should_abstain(best.confidence if best else None, self.threshold)
+            confidence = choice.confidence or 0.0
+            abstained = should_abstain(choice.confidence, self.threshold)
             answer = None if abstained else self._answer(best, passages)
             alternatives = () if abstained else self._alternatives(choice)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
@@ -247,7 +267,9 @@ class Assistant:
         from .answering import alternatives
 
         out = []
-        for c in alternatives(list(choice.ranked), self.index.sentences, 2, self.threshold):
+        from .abstention import candidate_threshold
+
+        for c in alternatives(list(choice.ranked), self.index.sentences, 2, candidate_threshold()):
             p = choice.passages[c.passage]
             s = self.index.sentences[c.sentence_ids[0]]
             text = self.index.documents[p.chunk.doc_id].text[c.start:c.end]

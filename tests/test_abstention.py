@@ -24,3 +24,8 @@ def test_near_miss_with_a_term_the_documents_never_use_abstains(assistant):
 def test_near_miss_asking_for_a_place_the_documents_do_not_name(assistant):
     r = assistant.ask("Which hospital in Tokyo treated the girl?")
     assert r.abstained
+
+
+def test_near_miss_about_the_case_abstains(assistant):
+    r = assistant.ask("Did the girl with the tummy bug enjoy her ballet classes?", audience="parent")
+    assert r.abstained and r.answer is None

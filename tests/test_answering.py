@@ -155,3 +155,25 @@ def test_glossary_quotes_carry_their_citation(assistant):
     quoted = [cited(e, assistant.index.documents) for e in entries if e.source.startswith("document: ")]
     assert quoted and all(e.quoted_from for e in quoted)
     assert all(e.quoted_from == "" for e in entries if e.source == "project-written")
+
+
+def test_focus_split_separates_the_case_from_the_asked_aspect():
+    from assistant.focus import document_lead, split_focus
+
+    lead = document_lead("Brain necrosis after acute gastroenteritis in a toddler", "A toddler fell ill.")
+    f = split_focus("Was the toddler getting better a year after her tummy bug?", lead)
+    assert f.split and {"gastroenter", "toddler"} <= f.topic
+    assert "improv" in f.focus and "gastroenter" not in f.focus
+    assert "tummy bug" not in f.text and "better" in f.text
+
+
+def test_topic_and_aspect_parent_question_gets_the_aspect_sentence(assistant):
+    r = assistant.ask("When the baby girl with the tummy bug went home, what did her scan show?", audience="parent")
+    assert not r.abstained
+    assert "bilaterally symmetrical" in r.answer.text or "discharge" in r.answer.text
+
+
+def test_retrieve_gives_the_passages_ask_answers_from(assistant):
+    q = "Was the wobbly girl's lump removed by an operation?"
+    assert [p.chunk.chunk_id for p in assistant.retrieve(q, k=5)] == \
+        [p.chunk.chunk_id for p in assistant.ask(q, k=5).passages]

@@ -157,7 +157,8 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
     found = {}
     for qid, text in queries.items():
         query = assistant.query(text)
-        found[qid] = searcher.candidates(query.search_text, query.vector, searcher.pool_size(k))
+        found[qid] = searcher.candidates(query.search_text, query.vector, searcher.pool_size(k),
+                                         question=query.text, carried=query.carried)
     grid = []
     for weight in DENSE_WEIGHTS:
         for rrf_k in RRF_KS:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,9 @@ import numpy as np
 
 FOLDS = 5
 C = 0.5
+# abstention labels: True: only questions whose best candidate answers are positives; False: every
+# answerable question is (what the false-abstention budget counts)
+STRICT_LABELS = os.environ.get("ASSISTANT_STRICT_ABSTENTION_LABELS", "0") == "1"
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -31,7 +35,7 @@ def conversation_of(item) -> str:
 
 
 def collect(assistant, items):
-    """Per question: (item, candidate sentence ids, feature rows, labels)."""
+    """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine))."""
     from ..document_facts import asked_field
     from ..schema import Audience, Retriever
     from ..service import prepare_question
@@ -48,11 +52,12 @@ def collect(assistant, items):
         turns = [r.as_turn() for r in runner.history(item)]
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
-        passages = assistant._search(query.search_text, query.vector, 10, Retriever.HYBRID)
-        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector, list(passages[:depth]),
-                                                Audience.parse(item.audience), query.context)
+        found = assistant._search(query, 10, Retriever.HYBRID)
+        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector,
+                                                list(found.passages[:depth]), Audience.parse(item.audience),
+                                                query.context, found.focus, assistant.focus_vector(query, found.focus))
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
-        rows.append((item, pairs, x, labels))
+        rows.append((item, pairs, x, labels, (found.top_bm25, found.top_dense)))
     return rows
 
 
@@ -71,6 +76,36 @@ def predict(params, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(((x - mean) / scale) @ w + b)))
 
 
+def question_rows(rows, probs):
+    """Per question with candidates: (index, QUESTION_FEATURES row, label or None), the label being
+    1 when the best candidate answers, 0 when the question is unanswerable, None otherwise."""
+    from ..answering import question_row
+
+    out = []
+    for i, ((item, pairs, x, labels, tops), p) in enumerate(zip(rows, probs, strict=True)):
+        if not len(pairs):
+            continue
+        right = bool(labels[int(np.argmax(p))])
+        label = 0 if not item.answerable else (1 if right or not STRICT_LABELS else None)
+        out.append((i, question_row(x, p, *tops), label))
+    return out
+
+
+def cross_validate_abstention(rows, qrows):
+    """Out-of-fold abstention confidences per question (0 without candidates)."""
+    from sklearn.model_selection import GroupKFold
+
+    conf = np.zeros(len(rows))
+    groups = [conversation_of(rows[i][0]) for i, _, _ in qrows]
+    xs = np.vstack([r for _, r, _ in qrows])
+    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(xs, groups=groups):
+        keep = [j for j in train_idx if qrows[j][2] is not None]
+        params = fit(xs[keep], np.array([qrows[j][2] for j in keep]))
+        for j in test_idx:
+            conf[qrows[j][0]] = predict(params, xs[j:j + 1])[0]
+    return conf
+
+
 def cross_validate(rows):
     """Out-of-fold probabilities per question (grouped by conversation)."""
     from sklearn.model_selection import GroupKFold
@@ -86,8 +121,16 @@ def cross_validate(rows):
     return oof
 
 
-def figures(rows, probs, threshold: float, sentences) -> dict:
-    """Answer right (@1 and @3), abstention and false abstention at the threshold, per group."""
+def figures(rows, probs, threshold: float, sentences, conf=None, alt_threshold: float | None = None) -> dict:
+    """Answer right (@1 and @3), abstention and false abstention at the threshold, per group.
+    ``conf``: the question-level confidence (else the best candidate's probability)."""
+    alt_threshold = threshold if alt_threshold is None else alt_threshold
+
+    def confidence(i):
+        if not len(probs[i]):
+            return -1.0
+        return float(conf[i]) if conf is not None else float(probs[i].max())
+
     from ..answering import Candidate, alternatives
 
     def one(idx):
@@ -96,20 +139,23 @@ def figures(rows, probs, threshold: float, sentences) -> dict:
         right1 = right3 = false_abst = 0
         for i in ans:
             p, labels = probs[i], rows[i][3]
-            if not len(p) or p.max() < threshold:
+            if confidence(i) < threshold:
                 false_abst += 1
                 continue
             order = np.argsort(-p)
             right1 += bool(labels[order[0]])
             ranked = [Candidate(rows[i][1][j][0], (rows[i][1][j][1],), sentences[rows[i][1][j][1]].start,
                                 sentences[rows[i][1][j][1]].end, float(p[j]), float(p[j])) for j in order]
-            shown = [ranked[0], *alternatives(ranked, sentences, 2, threshold)]
+            shown = [ranked[0], *alternatives(ranked, sentences, 2, alt_threshold)]
             right3 += any(labels[order[[c.sentence_ids[0] for c in ranked].index(s.sentence_ids[0])]] for s in shown)
-        abst = sum(1 for i in una if not len(probs[i]) or probs[i].max() < threshold)
+        abst = sum(1 for i in una if confidence(i) < threshold)
+        near = [i for i in una if rows[i][0].kind == "near-miss"]
+        near_abst = sum(1 for i in near if confidence(i) < threshold)
         n = max(1, len(ans))
         return {"n": len(idx), "answer@1": round(right1 / n, 3), "answer@3": round(right3 / n, 3),
                 "false_abstention": round(false_abst / n, 3),
-                "abstention_unanswerable": round(abst / len(una), 3) if una else None}
+                "abstention_unanswerable": round(abst / len(una), 3) if una else None,
+                "abstention_near_miss": round(near_abst / len(near), 3) if near else None}
 
     everyone = range(len(rows))
     out = {"all": one(list(everyone))}
@@ -121,7 +167,7 @@ def figures(rows, probs, threshold: float, sentences) -> dict:
 
 def main(args=None, settings=None) -> int:
     from ..abstention import choose_threshold
-    from ..answering import FEATURES
+    from ..answering import FEATURES, QUESTION_FEATURES
     from ..service import Assistant
     from ..settings import Settings
     from .qa import load_qa
@@ -135,28 +181,54 @@ def main(args=None, settings=None) -> int:
     rows = collect(assistant, items)
     sentences = assistant.index.sentences
     probs = cross_validate(rows)
-    conf = [(item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
-            for (item, _, _, labels), p in zip(rows, probs)]
-    threshold = choose_threshold(conf)
-    cv = figures(rows, probs, threshold, sentences)
+    best = [(item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
+            for (item, _, _, labels, _), p in zip(rows, probs, strict=True)]
+    candidate_threshold = choose_threshold(best)
+    before = figures(rows, probs, candidate_threshold, sentences)
+    qrows = question_rows(rows, probs)
+    qconf = cross_validate_abstention(rows, qrows)
+    q_threshold = choose_threshold([(a, r, float(c)) for (a, r, _), c in zip(best, qconf, strict=True)])
+    with_model = figures(rows, probs, q_threshold, sentences, qconf, candidate_threshold)
+    # the question-level model is shipped only when it abstains more on CV within the same budget
+    use_model = (with_model["all"]["abstention_unanswerable"] or 0) > (before["all"]["abstention_unanswerable"] or 0)
+    threshold, cv = (q_threshold, with_model) if use_model else (candidate_threshold, before)
     xs = np.vstack([r[2] for r in rows if len(r[1])])
     ys = np.concatenate([r[3] for r in rows if len(r[1])])
     mean, scale, w, b = fit(xs, ys)
+    # the abstention model is trained on the sentence model's out-of-fold probabilities, as it meets them
+    qx = np.vstack([r for _, r, label in qrows if label is not None])
+    qy = np.array([label for _, _, label in qrows if label is not None])
+    qmean, qscale, qw, qb = fit(qx, qy)
+    abstainer = {"model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
+                 "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
+                 "labels": "1: answerable and the best candidate answers; 0: unanswerable",
+                 "questions": len(qy), "features": list(QUESTION_FEATURES), "mean": qmean.round(6).tolist(),
+                 "scale": qscale.round(6).tolist(), "weights": qw.round(6).tolist(), "bias": round(qb, 6)}
+    if use_model:
+        (DATA / "abstention_model.json").write_text(json.dumps(abstainer, indent=1) + "\n", encoding="utf-8")
+    else:  # the best candidate's probability stays the confidence
+        (DATA / "abstention_model.json").unlink(missing_ok=True)
     model = {"model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
              "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
              "questions": len(rows), "candidates": len(ys), "positives": int(ys.sum()),
              "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
              "weights": w.round(6).tolist(), "bias": round(b, 6),
              "cross_validation": {"folds": FOLDS, "grouped_by": "conversation", "threshold": round(threshold, 6),
-                                  "figures": cv}}
+                                  "candidate_threshold": round(candidate_threshold, 6),
+                                  "confidence": "abstention model" if use_model else "best candidate",
+                                  "figures": cv, "figures_with_best_candidate_confidence": before,
+                                  "figures_with_abstention_model": with_model}}
     (DATA / "answer_model.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    calibration = {"threshold": round(threshold, 6),
-                   "method": "abstention.choose_threshold on out-of-fold answer-model confidences",
+    calibration = {"threshold": round(threshold, 6), "candidate_threshold": round(candidate_threshold, 6),
+                   "method": "abstention.choose_threshold on out-of-fold abstention-model confidences "
+                             "(candidate_threshold: on the answer model's, for alternatives)",
                    "trained_by": model["trained_by"], "questions": len(rows)}
     (DATA / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(model["cross_validation"], indent=1))
     print("weights:", ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(FEATURES, w), key=lambda t: -abs(t[1]))[:15]),
           file=sys.stderr)
+    print("abstention weights:", ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(QUESTION_FEATURES, qw),
+                                                                              key=lambda t: -abs(t[1]))), file=sys.stderr)
     return 0
 
 
