@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class _ValuedEnum(str, Enum):
+class _ValuedEnum(StrEnum):
     """An Enum whose parse error lists the valid values."""
 
     @classmethod
