@@ -4,7 +4,7 @@ Importing this package is light: torch, sentence-transformers, FAISS and Gradio 
 first needed. Start with ``assistant.service.Assistant``.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["__version__", "Assistant"]
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from .version import __version__
 from .index import Index
 from .schema import (
     Chunk,
