@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install run test browser build eval clean
+.PHONY: install run test lint browser build eval clean
 
 install: $(VENV)/.installed
 
@@ -29,11 +29,15 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+lint: install
+	$(BIN)/ruff check assistant tests
+	$(BIN)/ruff format --check assistant tests
+
+test: install browser lint
 	$(BIN)/python -m pytest
 
 eval: install
-	$(BIN)/assistant eval evals/train.jsonl --retriever all --json evals/reports/latest.json
+	$(BIN)/assistant eval evals/train.jsonl --retriever all --json evals/reports/train.json
 
 clean:
 	rm -rf $(VENV) index/current index/builds .cache
