@@ -179,8 +179,20 @@ class Document:
         return "".join(out)
 
 
+class _HasReadable:
+    """``readable``: the display form when there is one (table cells separated, lost dashes
+    restored), else the verbatim text."""
+
+    text: str
+    display: str
+
+    @property
+    def readable(self) -> str:
+        return self.display or self.text
+
+
 @dataclass(frozen=True)
-class Sentence:
+class Sentence(_HasReadable):
     sentence_id: int  # global id in the index
     doc_id: str
     section: str
@@ -189,10 +201,6 @@ class Sentence:
     text: str  # verbatim slice of Document.text
     kind: SentenceKind = SentenceKind.TEXT
     display: str = ""  # readable form (table cells separated, lost dashes restored); "" = text
-
-    @property
-    def readable(self) -> str:
-        return self.display or self.text
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -205,7 +213,7 @@ class Sentence:
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Chunk(_HasReadable):
     chunk_id: int
     doc_id: str
     section: str
@@ -217,10 +225,6 @@ class Chunk:
     n_tokens: int  # tiktoken cl100k_base
     n_model_tokens: int  # the embedding model's own word pieces (of the embedded text)
     display: str = ""  # readable form (table rows with their column names, lost dashes restored); "" = text
-
-    @property
-    def readable(self) -> str:
-        return self.display or self.text
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -247,7 +251,7 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Answer:
+class Answer(_HasReadable):
     text: str  # verbatim slice of the document (for METADATA: the value, as the sidecar gives it)
     passage: int  # index into Response.passages
     start: int  # character span inside that passage's text
@@ -258,13 +262,9 @@ class Answer:
     kind: AnswerKind = AnswerKind.SENTENCE
     display: str = ""  # readable form of text (table cells separated, dashes restored); "" = text
 
-    @property
-    def readable(self) -> str:
-        return self.display or self.text
-
 
 @dataclass(frozen=True)
-class Alternative:
+class Alternative(_HasReadable):
     """A further quote that also answers, from another place."""
 
     text: str
@@ -273,10 +273,6 @@ class Alternative:
     end: int
     score: float
     display: str = ""
-
-    @property
-    def readable(self) -> str:
-        return self.display or self.text
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from .version import __version__
 from .index import Index
 from .schema import (
     Chunk,
@@ -46,6 +45,7 @@ from .schema import (
     Table,
     TableRow,
 )
+from .version import __version__
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
