@@ -79,14 +79,18 @@ class Chunker:
         text = doc.text[unit.start:unit.end]
         pieces: list[Unit] = []
         words = [(unit.start + m.start(), unit.start + m.end()) for m in re.finditer(r"\S+", text)]
+        def fits(i: int, j: int) -> bool:  # words i..j (inclusive) as one piece
+            return self.count_tokens(doc.text[words[i][0]:words[j][1]]) <= self.settings.max_tokens and \
+                self._model_tokens(section, doc, [text_unit(doc, words[i][0], words[j][1])]) <= self.model_max
+
         i = 0
         while i < len(words):
-            j = i + 1
-            while j < len(words) and self.count_tokens(doc.text[words[i][0]:words[j][1]]) <= self.settings.max_tokens \
-                    and self._model_tokens(section, doc, [text_unit(doc, words[i][0], words[j][1])]) <= self.model_max:
-                j += 1
-            pieces.append(text_unit(doc, words[i][0], words[j - 1][1]))
-            i = j
+            lo, hi = i, len(words) - 1  # the longest piece from word i that fits, by bisection
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if fits(i, mid) else (lo, mid - 1)
+            pieces.append(text_unit(doc, words[i][0], words[lo][1]))
+            i = lo + 1
         result.warnings.append(f"{doc.doc_id}: a sentence of {len(text)} characters in {section!r} is longer than "
                                f"the model reads; split into {len(pieces)} pieces at word boundaries")
         return pieces

@@ -112,3 +112,24 @@ def test_chunk_display_is_the_readable_form_of_its_verbatim_text(chunked):
         assert all(s.readable in c.readable for s in sents)
         assert Chunk.from_dict(c.to_dict()) == c
     assert all(c.display == "" for c in result.chunks if c.doc_id != table.doc_id)
+
+
+def test_an_over_long_sentence_is_split_into_the_longest_pieces_that_fit(embedder):
+    from assistant.schema import Document, DocumentMeta, Section, SectionKind, Span
+
+    words = " ".join(f"word{i} of the very long unpunctuated sentence" for i in range(70))  # under one splitting window
+    text = f"Findings\n\n{words}."
+    doc = Document("long", "long.txt", text, (Section("Findings", SectionKind.BODY, 10, len(text),
+                                                      (Span(10, len(text)),)),), DocumentMeta(title="Long"), "0")
+    settings = ChunkingSettings()
+    result = Chunker(settings, count_tokens, embedder.count_tokens, embedder.max_seq_length).chunk_documents([doc])
+    pieces = result.sentences
+    assert len(pieces) >= 2 and any("longer than the model reads" in w for w in result.warnings)
+    assert " ".join(p.text for p in pieces) == words + "."  # nothing lost, cut only at spaces
+    for p in pieces:
+        assert count_tokens(p.text) <= settings.max_tokens
+        assert embedder.count_tokens([search_text("Findings", p)])[0] <= embedder.max_seq_length
+    for a, b in zip(pieces, pieces[1:]):  # each piece is the longest that fits: one more word would not
+        longer = text[a.start:b.start + len(b.text.split()[0])]
+        assert count_tokens(longer) > settings.max_tokens or \
+            embedder.count_tokens([f"Findings: {longer}"])[0] > embedder.max_seq_length
