@@ -36,7 +36,7 @@ def conversation_of(item) -> str:
 
 def collect(assistant, items):
     """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine))."""
-    from ..document_facts import asked_field
+    from ..document_facts import document_question
     from ..schema import Audience, Retriever
     from ..service import prepare_question
     from .metrics import contains_any
@@ -47,9 +47,9 @@ def collect(assistant, items):
     depth = assistant.settings.answer_depth
     rows = []
     for item in items:
-        if asked_field(item.question) is not None:
-            continue
         turns = [r.as_turn() for r in runner.history(item)]
+        if document_question(item.question, turns, assistant.index.documents) is not None:
+            continue
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
         found = assistant._search(query, 10, Retriever.HYBRID)
