@@ -177,3 +177,26 @@ def test_retrieve_gives_the_passages_ask_answers_from(assistant):
     q = "Was the wobbly girl's lump removed by an operation?"
     assert [p.chunk.chunk_id for p in assistant.retrieve(q, k=5)] == \
         [p.chunk.chunk_id for p in assistant.ask(q, k=5).passages]
+
+
+def test_typed_questions_and_the_answer_type_gate():
+    import numpy as np
+
+    from assistant.answer_features import FEATURES, TYPED_STATES, gate, typed_asks
+
+    assert "percent" in typed_asks("What percentage chance do siblings have?")
+    assert "measure" in typed_asks("How many centimetres was the lump?")
+    assert "cost" in typed_asks("How much does the scan cost?")
+    assert "person" not in typed_asks("Do children who have it recover?")
+    assert typed_asks("What did the diffusion-weighted images show?") == ()
+    assert not TYPED_STATES["count"].search("Common genes include CACNA1A and ITPR1.")
+    assert TYPED_STATES["percent"].search("About 50% of children have a tumour.")
+    x = np.zeros((2, len(FEATURES)))
+    x[1, FEATURES.index("typed_agrees")] = 1.0
+    p = gate(np.array([0.9, 0.3]), x)
+    assert p[1] > p[0] and p[0] < 0.05
+
+
+def test_a_typed_question_no_sentence_answers_abstains(assistant):
+    r = assistant.ask("How much does an MRI scan of the cerebellum cost?", audience="parent")
+    assert r.abstained
