@@ -7,7 +7,9 @@ expansion; with and without the section title), what it adds (novelty), where re
 it, whether it states the kind of fact the question asks for (soft ``ASKS``/``STATES`` matches,
 and the answer-type gate ``TYPED``: a number for "what percentage", a measure for "how many
 centimetres", a cost, a dose, a duration, an age, a person, a place), whether the question has
-a content word found nowhere in the documents, the asked aspect (``focus.py``), the earlier
+a content word found nowhere in the documents, whether the asked aspect (or, without a
+topic/focus split, a content stem) occurs in none of the candidates nor their section titles
+(``unsupported``: the documents likely don't answer), the asked aspect (``focus.py``), the earlier
 turn's document and section, and the audience. ``QUESTION_FEATURES`` describe a question by
 its best candidate, for the abstention model.
 """
@@ -64,7 +66,7 @@ FEATURES = (
     "cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "cover_title", "novelty",
     "inv_rank", "retrieval_rel", "len_log", "focus", "all_covered",
     *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
-    "typed_asked", "typed_agrees",
+    "typed_asked", "typed_agrees", "unsupported", "unsupported_any",
     "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
     "same_section",
     # the asked aspect (focus.py): the question without its topic words
@@ -80,6 +82,7 @@ QUESTION_FEATURES = (
     "best", "margin", "best_cos", "best_focus_cos", "best_focus_cover", "best_cover_title", "best_all_covered",
     "unknown_terms", "unknown_any", "asks_any", "type_missing", "top_bm25_log", "top_dense", "focus_split",
     "followup", "parent", "candidates_log", "typed_asked", "eligible_any",
+    "unsupported", "unsupported_any",
 )
 RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "focus_cover",
             "focus_local", "focus_cos")
@@ -162,7 +165,7 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
         b[col["focus_cover"]], b[col["cover_title"]], b[col["all_covered"]], b[col["unknown_terms"]],
         b[col["unknown_any"]], asks_any, b[col["type_missing"]], math.log1p(max(0.0, top_bm25)), top_dense,
         b[col["focus_split"]], b[col["followup"]], b[col["parent"]], math.log(1 + len(prob)),
-        b[col["typed_asked"]], float(agrees.max() > 0),
+        b[col["typed_asked"]], float(agrees.max() > 0), b[col["unsupported"]], b[col["unsupported_any"]],
     ])
 
 
@@ -268,6 +271,10 @@ class FeatureBuilder:
             for t in g:
                 if t not in pool_df:
                     pool_df[t] = sum(t in self._tokens[sid] for sid in pool)
+        seen_any = set().union(*(self._tokens[sid] | self._title_tokens.get(self.sentences[sid].section, set())
+                                 for sid in pool))
+        asked = groups if split else tuple(frozenset([t]) for t in own_t)
+        unsupported = sum(not (g & seen_any) for g in asked) / max(1, len(asked))
         group_w = [max(math.log(1 + n / (1 + pool_df[t])) for t in g) for g in groups]
         group_total = sum(group_w) or 1.0
         out = np.zeros((len(pairs), len(FEATURES)))
@@ -290,6 +297,7 @@ class FeatureBuilder:
                 *[float(asks[t]) for t in ANSWER_TYPES], *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
                 float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
                 float(bool(typed)), float(all(self._typed[sid][t] for t in typed)),
+                unsupported, float(unsupported > 0),
                 len(unknown) / n_content, float(bool(unknown)),
                 float(s.kind is SentenceKind.TABLE_ROW), float(plain), float(plain and audience is Audience.PARENT),
                 float(audience is Audience.PARENT), float(context.followup),

@@ -200,3 +200,15 @@ def test_typed_questions_and_the_answer_type_gate():
 def test_a_typed_question_no_sentence_answers_abstains(assistant):
     r = assistant.ask("How much does an MRI scan of the cerebellum cost?", audience="parent")
     assert r.abstained
+
+
+def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
+    from assistant.answer_features import FEATURES
+    from assistant.schema import Retriever
+
+    first = assistant.ask("What is opsoclonus-myoclonus syndrome?")
+    q = assistant._standalone("Is it painful?", [first.as_turn()])
+    found = assistant._search(q, 10, Retriever.HYBRID)
+    _, x = assistant._answerer.features(q.text, q.search_text, q.vector, list(found.passages[:5]), first.audience,
+                                        q.context, found.focus, assistant.focus_vector(q, found.focus))
+    assert x[0, FEATURES.index("unsupported")] == 1.0
