@@ -67,7 +67,7 @@ FEATURES = (
     "inv_rank", "retrieval_rel", "len_log", "focus", "all_covered",
     *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
     "typed_asked", "typed_agrees", "unsupported", "unsupported_any",
-    "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
+    "row_key", "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
     "same_section",
     # the asked aspect (focus.py): the question without its topic words
     "focus_split", "focus_cover", "focus_cover_title", "focus_local", "topic_only", "focus_cos",
@@ -135,11 +135,15 @@ def typed_asks(question: str) -> tuple[str, ...]:
 
 def gate(prob: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The answer-type gate: a candidate that does not state the asked type of fact keeps only a
-    small part of its probability, so an agreeing candidate wins and none agreeing abstains."""
+    small part of its probability, so an agreeing candidate wins and none agreeing abstains;
+    likewise every other candidate when a table row's key cell is named by the question."""
     if not len(prob):
         return prob
-    col = FEATURES.index("typed_agrees")
-    return np.where(x[:, col] > 0, prob, prob * GATE)
+    keep = x[:, FEATURES.index("typed_agrees")] > 0
+    named = x[:, FEATURES.index("row_key")] > 0
+    if named.any():  # a table row whose key cell the question names wins over prose that lists the key
+        keep &= named
+    return np.where(keep, prob, prob * GATE)
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,12 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
         b[col["focus_split"]], b[col["followup"]], b[col["parent"]], math.log(1 + len(prob)),
         b[col["typed_asked"]], float(agrees.max() > 0), b[col["unsupported"]], b[col["unsupported_any"]],
     ])
+
+
+def row_key(readable: str) -> set[str]:
+    """The words of a table row's first (key) cell, from its readable form "Col: value; ..."."""
+    first = readable.split(";", 1)[0]
+    return set(re.findall(r"[a-z0-9]+", first.split(":", 1)[-1].lower()))
 
 
 def content_words(text: str) -> list[str]:
@@ -254,6 +264,7 @@ class FeatureBuilder:
         rare = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
         asks = asked_types(question)
         typed = typed_asks(question)
+        q_words = set(re.findall(r"[a-z0-9]+", question.lower()))
         unknown = self.unknown_terms(question)
         n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
@@ -298,6 +309,7 @@ class FeatureBuilder:
                 float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
                 float(bool(typed)), float(all(self._typed[sid][t] for t in typed)),
                 unsupported, float(unsupported > 0),
+                float(s.kind is SentenceKind.TABLE_ROW and bool(row_key(s.readable)) and row_key(s.readable) <= q_words),
                 len(unknown) / n_content, float(bool(unknown)),
                 float(s.kind is SentenceKind.TABLE_ROW), float(plain), float(plain and audience is Audience.PARENT),
                 float(audience is Audience.PARENT), float(context.followup),

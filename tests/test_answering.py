@@ -212,3 +212,15 @@ def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
     _, x = assistant._answerer.features(q.text, q.search_text, q.vector, list(found.passages[:5]), first.audience,
                                         q.context, found.focus, assistant.focus_vector(q, found.focus))
     assert x[0, FEATURES.index("unsupported")] == 1.0
+
+
+def test_a_table_row_whose_key_the_question_names_wins():
+    import numpy as np
+
+    from assistant.answer_features import FEATURES, gate, row_key
+
+    assert row_key("Gene: KIF1A; Mutation Type: Dominant de-novo") == {"kif1a"}
+    x = np.ones((2, len(FEATURES)))
+    x[0, FEATURES.index("row_key")] = 0.0  # prose listing the key among others
+    p = gate(np.array([0.9, 0.4]), x)
+    assert p[1] > p[0]
