@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .answering import AnswerContext
+from .answer_features import AnswerContext
 from .glossary import find_terms
 from .schema import Turn
 

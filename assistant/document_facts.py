@@ -7,6 +7,11 @@ author: ...", "Accepted: ...", the licence and "cite as" lines of the received f
 like any other answer with ``Answer.kind = METADATA``. Which document: the one the question
 names (its title's words), else the one the conversation was about, else the top passage's.
 A fact the metadata does not know (None, no authors) is an abstention.
+
+A question is about a document only when it refers to one (``refers_to_document``): a word for
+a document ("article", "paper", "case report", "journal"...), a document's title words, or an
+earlier turn answered from a document ("Who wrote it?" as a follow-up). "Who wrote Romeo and
+Juliet?" names none of these: it is an ordinary question, not one about our documents.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     ("kind", re.compile(r"\bwhat (kind|type|sort) of (article|paper|report|study|evidence|source|document|publication)"
                         r"\b|\bis (it|this) a (case report|review|trial|study)\b", re.IGNORECASE)),
 )
+# words that name a document (or a part only a document has)
+REFERENCE_RE = re.compile(r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
+                          r"sources?|manuscripts?|doi|case (report|study|series)|reviews?)\b", re.IGNORECASE)
 STOP = {"the", "a", "an", "of", "in", "on", "with", "and", "for", "to", "about", "report", "case", "article", "paper",
         "study", "what", "who", "which", "was", "is", "published", "journal", "author", "authors", "year", "doi",
         "kind", "type", "first", "last", "corresponding", "did", "does", "it", "this", "that"}
@@ -115,6 +123,7 @@ def value_of(field: str, doc: Document) -> str:
 
 
 def _words(text: str) -> set[str]:
+    text = re.sub(r"\[[^\]]*\]", " ", text)  # an editor's note in a title ("[descriptive title]")
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 2}
 
 
@@ -132,10 +141,28 @@ def which_document(question: str, turns: Sequence[Turn], documents, passages: Se
     return passages[0].chunk.doc_id if passages else None
 
 
+def names_a_document(question: str, documents) -> bool:
+    """The question uses a title word of one of the documents (beyond the question form's words)."""
+    asked = _words(question)
+    return any(asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))) for doc_id, d in documents.items())
+
+
+def refers_to_document(question: str, turns: Sequence[Turn], documents) -> bool:
+    """A word for a document, a document's title words, or a conversation answered from a document."""
+    return bool(REFERENCE_RE.search(question)) or names_a_document(question, documents) \
+        or any(t.doc_id for t in turns)
+
+
+def document_question(question: str, turns: Sequence[Turn], documents) -> str | None:
+    """The asked field when the question asks a detail of a document it refers to, else None."""
+    field = asked_field(question)
+    return field if field is not None and refers_to_document(question, turns, documents) else None
+
+
 def answer_fact(question: str, turns: Sequence[Turn], index, passages: tuple[Passage, ...]):
     """(passages, Answer) for a question about a document; (passages, None) when the fact is
     unknown; None when the question is not about a document itself."""
-    field = asked_field(question)
+    field = document_question(question, turns, index.documents)
     if field is None:
         return None
     doc_id = which_document(question, turns, index.documents, passages)

@@ -20,7 +20,8 @@ from .schema import Alternative, Answer, AnswerKind, Audience, Passage, Response
 if TYPE_CHECKING:
     import numpy as np
 
-    from .answering import AnswerContext, Candidate
+    from .answer_features import AnswerContext
+    from .answering import Candidate
     from .focus import Focus
     from .retrieval import Searcher
 

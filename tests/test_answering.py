@@ -177,3 +177,50 @@ def test_retrieve_gives_the_passages_ask_answers_from(assistant):
     q = "Was the wobbly girl's lump removed by an operation?"
     assert [p.chunk.chunk_id for p in assistant.retrieve(q, k=5)] == \
         [p.chunk.chunk_id for p in assistant.ask(q, k=5).passages]
+
+
+def test_typed_questions_and_the_answer_type_gate():
+    import numpy as np
+
+    from assistant.answer_features import FEATURES, TYPED_STATES, gate, typed_asks
+
+    assert "percent" in typed_asks("What percentage chance do siblings have?")
+    assert "measure" in typed_asks("How many centimetres was the lump?")
+    assert "cost" in typed_asks("How much does the scan cost?")
+    assert "person" not in typed_asks("Do children who have it recover?")
+    assert typed_asks("What did the diffusion-weighted images show?") == ()
+    assert not TYPED_STATES["count"].search("Common genes include CACNA1A and ITPR1.")
+    assert TYPED_STATES["percent"].search("About 50% of children have a tumour.")
+    x = np.zeros((2, len(FEATURES)))
+    x[1, FEATURES.index("typed_agrees")] = 1.0
+    p = gate(np.array([0.9, 0.3]), x)
+    assert p[1] > p[0] and p[0] < 0.05
+
+
+def test_a_typed_question_no_sentence_answers_abstains(assistant):
+    r = assistant.ask("How much does an MRI scan of the cerebellum cost?", audience="parent")
+    assert r.abstained
+
+
+def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
+    from assistant.answer_features import FEATURES
+    from assistant.schema import Retriever
+
+    first = assistant.ask("What is opsoclonus-myoclonus syndrome?")
+    q = assistant._standalone("Is it painful?", [first.as_turn()])
+    found = assistant._search(q, 10, Retriever.HYBRID)
+    _, x = assistant._answerer.features(q.text, q.search_text, q.vector, list(found.passages[:5]), first.audience,
+                                        q.context, found.focus, assistant.focus_vector(q, found.focus))
+    assert x[0, FEATURES.index("unsupported")] == 1.0
+
+
+def test_a_table_row_whose_key_the_question_names_wins():
+    import numpy as np
+
+    from assistant.answer_features import FEATURES, gate, row_key
+
+    assert row_key("Gene: KIF1A; Mutation Type: Dominant de-novo") == {"kif1a"}
+    x = np.ones((2, len(FEATURES)))
+    x[0, FEATURES.index("row_key")] = 0.0  # prose listing the key among others
+    p = gate(np.array([0.9, 0.4]), x)
+    assert p[1] > p[0]

@@ -38,3 +38,22 @@ def test_the_conversation_names_the_document(assistant):
     first = assistant.ask("What did the MRI of the girl with postinfective cerebellar necrosis show?")
     r = assistant.ask("Which journal published it?", history=[first])
     assert r.abstained  # the necrosis report's journal is unknown
+
+
+def test_a_detail_question_must_refer_to_a_document(assistant):
+    from assistant.document_facts import document_question
+
+    docs = assistant.index.documents
+    assert document_question("Who wrote Romeo and Juliet?", (), docs) is None
+    assert document_question("When was Hamlet published?", (), docs) is None
+    assert document_question("Who wrote this paper?", (), docs) == "authors"
+    assert document_question("Who wrote the neuroblastoma hypoperfusion one?", (), docs) == "authors"
+    r = assistant.ask("Who wrote Romeo and Juliet?")
+    assert r.answer is None or r.answer.kind is not AnswerKind.METADATA
+
+
+def test_who_wrote_it_as_a_followup_names_the_earlier_document(assistant):
+    first = assistant.ask("What did the MRI of the infant with opsoclonus-myoclonus and neuroblastoma show?")
+    assert not first.abstained
+    r = assistant.ask("Who wrote it?", history=[first])
+    assert r.answer is not None and r.answer.kind is AnswerKind.METADATA and "Takenaka" in r.answer.text

@@ -3,10 +3,11 @@
 
 Every question is asked as a user would (earlier turns of its conversation first, passed as
 Responses), its top passages retrieved, and every candidate sentence described by
-``answering.FEATURES``. A candidate is positive when it contains one of the question's answer
+``answer_features.FEATURES``. A candidate is positive when it contains one of the question's answer
 phrases; unanswerable questions give only negatives. A standardised logistic regression
 (scikit-learn, training only; the runtime applies the weights with numpy) is fitted with
-5-fold cross-validation grouped by conversation, the abstention threshold is chosen on the
+5-fold cross-validation grouped by conversation (its probabilities passed through the
+answer-type gate, as at runtime), the abstention threshold is chosen on the
 out-of-fold confidences by ``abstention.choose_threshold``, and both are written as plain JSON:
 ``assistant/data/answer_model.json`` and ``assistant/data/calibration.json``. Questions about the
 documents themselves (``document_facts``) are answered from metadata, not by this model.
@@ -36,7 +37,7 @@ def conversation_of(item) -> str:
 
 def collect(assistant, items):
     """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine))."""
-    from ..document_facts import asked_field
+    from ..document_facts import document_question
     from ..schema import Audience, Retriever
     from ..service import prepare_question
     from .metrics import contains_any
@@ -47,9 +48,9 @@ def collect(assistant, items):
     depth = assistant.settings.answer_depth
     rows = []
     for item in items:
-        if asked_field(item.question) is not None:
-            continue
         turns = [r.as_turn() for r in runner.history(item)]
+        if document_question(item.question, turns, assistant.index.documents) is not None:
+            continue
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
         found = assistant._search(query, 10, Retriever.HYBRID)
@@ -79,7 +80,7 @@ def predict(params, x: np.ndarray) -> np.ndarray:
 def question_rows(rows, probs):
     """Per question with candidates: (index, QUESTION_FEATURES row, label or None), the label being
     1 when the best candidate answers, 0 when the question is unanswerable, None otherwise."""
-    from ..answering import question_row
+    from ..answer_features import question_row
 
     out = []
     for i, ((item, pairs, x, labels, tops), p) in enumerate(zip(rows, probs, strict=True)):
@@ -110,6 +111,8 @@ def cross_validate(rows):
     """Out-of-fold probabilities per question (grouped by conversation)."""
     from sklearn.model_selection import GroupKFold
 
+    from ..answer_features import gate
+
     groups = [conversation_of(item) for item, *_ in rows]
     oof: list[np.ndarray | None] = [None] * len(rows)
     for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(np.zeros(len(rows)), groups=groups):
@@ -117,7 +120,7 @@ def cross_validate(rows):
         ys = [rows[i][3] for i in train_idx if len(rows[i][1])]
         params = fit(np.vstack(xs), np.concatenate(ys))
         for i in test_idx:
-            oof[i] = predict(params, rows[i][2]) if len(rows[i][1]) else np.zeros(0)
+            oof[i] = gate(predict(params, rows[i][2]), rows[i][2]) if len(rows[i][1]) else np.zeros(0)
     return oof
 
 
@@ -167,7 +170,7 @@ def figures(rows, probs, threshold: float, sentences, conf=None, alt_threshold: 
 
 def main(args=None, settings=None) -> int:
     from ..abstention import choose_threshold
-    from ..answering import FEATURES, QUESTION_FEATURES
+    from ..answer_features import FEATURES, QUESTION_FEATURES
     from ..service import Assistant
     from ..settings import Settings
     from .qa import load_qa
