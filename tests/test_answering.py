@@ -21,6 +21,8 @@ def test_answer_names_the_molar_tooth_sign(assistant):
     assert not r.abstained and "molar tooth" in r.answer.text
 
 
+@pytest.mark.xfail(strict=True, reason="open (issue 10): the follow-up finds the treatment passage first but quotes "
+                   "'Despite the treatments, her neurological symptoms ... persisted', which names no treatment")
 def test_followup_finds_the_treatment_text(assistant):
     r = assistant.ask("How is it treated?", history=["What is opsoclonus-myoclonus syndrome?"])
     assert "opsoclonus-myoclonus syndrome" in r.standalone_question.lower()
@@ -113,9 +115,16 @@ def test_show_marks_the_quote_in_its_section(assistant):
         assistant.show("no-such-doc", 0)
 
 
+@pytest.mark.xfail(strict=True, reason="open (issue 10): abstains (confidence under the threshold) although the "
+                   "genes sentence is among the candidates")
 def test_plain_words_question_finds_the_genes(assistant):
     r = assistant.ask("Does the small back part of the brain come from genes?", audience="parent")
     assert not r.abstained and "CACNA1A" in r.answer.text
+
+
+def test_plain_words_about_inheritance_find_genetic_counselling(assistant):
+    r = assistant.ask("Can the problem be passed down from parents?", audience="parent")
+    assert not r.abstained and "genetic counseling" in r.answer.text and "recurrence risk" in r.answer.text
 
 
 def test_alternatives_are_distinct_from_the_answer(assistant):
@@ -167,6 +176,8 @@ def test_focus_split_separates_the_case_from_the_asked_aspect():
     assert "tummy bug" not in f.text and "better" in f.text
 
 
+@pytest.mark.xfail(strict=True, reason="open (issue 10): the case's own words still outweigh the asked aspect; "
+                   "quotes the mother's 'I was so scared ...' sentence")
 def test_topic_and_aspect_parent_question_gets_the_aspect_sentence(assistant):
     r = assistant.ask("When the baby girl with the tummy bug went home, what did her scan show?", audience="parent")
     assert not r.abstained

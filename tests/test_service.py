@@ -13,7 +13,7 @@ def test_retrieve_gives_the_passages_ask_answers_from(assistant):
 
 def test_query_is_the_standalone_expanded_question(assistant):
     q = assistant.query("How is it treated?", ["What is opsoclonus-myoclonus syndrome?"])
-    assert "opsoclonus" in q.text.lower() and q.search_text.startswith(q.text) and q.vector.shape == (384,)
+    assert "opsoclonus" in q.text.lower() and "opsoclonus" in q.search_text.lower() and q.vector.shape == (384,)
 
 
 def test_a_response_is_history_with_its_answer(assistant):
