@@ -90,6 +90,7 @@ class VerifiedModel:
     source_sha256: str
     folder: Path
     record: dict
+    source_files: dict  # as found now; differs from the record's after a reinstall (new mtimes)
 
 
 def model_folder(model_name: str) -> Path:
@@ -184,11 +185,11 @@ def _write_record(folder: Path, record: dict) -> None:
 
 
 @contextmanager
-def _locked(folder: Path) -> Iterator[None]:
+def _locked(folder: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     from filelock import FileLock
 
     folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / ".lock"), timeout=LOCK_TIMEOUT_S):
+    with FileLock(str(folder / ".lock"), timeout=timeout):
         yield
 
 
@@ -220,7 +221,16 @@ def _check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel 
     if sha != entry.get("sha256"):
         return None, f"{variant.filename} is altered (sha256 {sha[:12]}…, recorded {str(entry.get('sha256'))[:12]}…)"
     return VerifiedModel(data=data, sha256=sha, source_sha256=record["source_sha256"], folder=folder,
-                         record=record), ""
+                         record=record, source_files=fingerprint["files"]), ""
+
+
+def _refresh_source_stats(found: VerifiedModel) -> None:
+    """Record the source files' new size and mtime (same contents), so the next start trusts a
+    stat again instead of hashing the weights. Call with the lock held."""
+    record = read_record(found.folder)
+    if record is not None and record.get("source_sha256") == found.source_sha256:
+        record["source_files"] = found.source_files
+        _write_record(found.folder, record)
 
 
 def load_verified(model_name: str, source: Path, variant_name: str, log: Log | None = None) -> VerifiedModel:
@@ -234,6 +244,12 @@ def load_verified(model_name: str, source: Path, variant_name: str, log: Log | N
     folder = model_folder(model_name)
     found, why = _check(folder, source, variant)
     if found is not None:
+        if found.source_files != found.record.get("source_files"):
+            try:
+                with _locked(folder, timeout=5):
+                    _refresh_source_stats(found)
+            except OSError:  # a read-only cache, or the lock held by a long export: next time
+                pass
         return found
     with _locked(folder):
         found, why = _check(folder, source, variant)
@@ -265,6 +281,8 @@ def make(model_name: str, source: Path, folder: Path, variant_name: str) -> None
     """Make what is missing for ``variant_name``: the float32 export, then the int8 file if asked.
     Call with the folder's lock held (``load_verified`` does, around the child running this)."""
     variant = VARIANTS[variant_name]
+    for leftover in folder.glob(".*.tmp"):  # from a run that was killed; the lock is ours
+        leftover.unlink(missing_ok=True)
     if _check(folder, source, FP32)[0] is None:
         export(model_name, source, folder)
     if variant is INT8 and _check(folder, source, INT8)[0] is None:

@@ -32,6 +32,7 @@ from assistant.onnx_export import (
     FP32_FILE,
     RECORD,
     _check,
+    load_verified,
     model_folder,
     read_record,
 )
@@ -251,6 +252,16 @@ def test_damage_is_detected_before_reading(cache_copy, damage):
     assert found is None
     assert {"truncated": "altered", "flipped": "altered", "missing": "missing",
             "source changed": "source model's files changed"}[damage] in why
+
+
+def test_a_reinstalled_model_is_hashed_once_then_trusted_by_stat(cache_copy):
+    record = json.loads((cache_copy / RECORD).read_text())
+    real = dict(record["source_files"]["modules.json"])
+    record["source_files"]["modules.json"]["mtime_ns"] = 1  # as if the package were installed again
+    (cache_copy / RECORD).write_text(json.dumps(record))
+    found = load_verified(DEFAULT_MODEL, Path(resolve_model(DEFAULT_MODEL)), "onnx")
+    assert found.sha256 == record["variants"]["onnx"]["sha256"]  # same contents: no export
+    assert read_record(cache_copy)["source_files"]["modules.json"] == real
 
 
 @pytest.mark.slow
