@@ -48,7 +48,7 @@ def cmd_build(args) -> int:
         try:
             manifest = store.read_manifest()
             store.verify(manifest)
-            if not stale_reasons(settings, manifest):
+            if not stale_reasons(settings, manifest, settings.embedder()):
                 print(f"Index is up to date ({manifest['counts']['chunks']} chunks from "
                       f"{manifest['counts']['documents']} documents); use --force to rebuild.")
                 return 0
@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passages", type=int, help="passages asked per question (default max(10, largest k))")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--threads", default="1",
-                   help="torch CPU threads: N, auto, or 0 = torch's choice (default 1: steady timings on a busy machine)")
+                   help="encoder CPU threads: N, auto, or 0 = the encoder's default (default 1: steady timings on a busy machine)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("beir", help="score retrieval on a BEIR dataset folder")
@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunks", help="synthetic scale test instead: N vectors, or sizes like 10k,100k,1M")
     p.add_argument("--qa", default=None, help="QA file for the latency run (default evals/train.jsonl)")
     p.add_argument("--json", dest="json_path")
-    p.add_argument("--threads", help="torch (and FAISS) CPU threads: N, auto, or 0 (default: the libraries' choice)")
+    p.add_argument("--threads", help="encoder (and, with --chunks, FAISS) CPU threads: N or auto (default: the encoder's default)")
     p.add_argument("--cold-runs", type=int, default=3, help="cold-start processes to time (default 3)")
     p.add_argument("--queries", type=int, default=200, help="--chunks: query vectors (default 200)")
     p.add_argument("--hnsw-max", type=int, default=200_000,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .chunking import Chunker, ChunkResult, search_text
 from .cleaning import clean
-from .embedding import Embedder
+from .embedding import Embedder, encoder_changes
 from .index import Index
 from .loaders import document_sources, load_documents
 from .schema import Chunk, Document, RawDocument, Sentence
@@ -65,8 +65,11 @@ def current_sources(settings: Settings) -> dict[str, str]:
     return document_sources(settings.docs_dir)
 
 
-def stale_reasons(settings: Settings, manifest: dict[str, Any]) -> list[str]:
+def stale_reasons(settings: Settings, manifest: dict[str, Any], embedder: Embedder | None = None) -> list[str]:
+    """Why the built index no longer fits the settings, documents or (when given) the encoder."""
     reasons = []
+    if embedder is not None:
+        reasons += encoder_changes(manifest.get("encoder"), embedder.warm_up().describe())
     if manifest.get("fingerprint") != settings.fingerprint():
         reasons.append("model or chunking settings changed")
     if Path(manifest.get("docs_dir", "")).resolve() != settings.docs_dir.resolve():
@@ -199,7 +202,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
 
     t0 = time.perf_counter()
     store = IndexStore(settings.index_dir)
-    embedder = embedder or Embedder(settings.model, settings.batch_size)
+    embedder = embedder or settings.embedder()
     report = BuildReport()
     with store.lock():
         seen_sources = current_sources(settings)
@@ -246,14 +249,13 @@ def _token_stats(chunks: Sequence[Chunk]) -> dict[str, float]:
 def _manifest(settings: Settings, embedder: Embedder, docs: list[Document], chunks: Sequence[Chunk],
               sentences: Sequence[Sentence], seen_sources: dict[str, str], report: BuildReport) -> dict[str, Any]:
     indexed_ids = {d.doc_id for d in docs}
-    describe = getattr(embedder, "describe", None)
-    model = describe() if describe else {"name": settings.model, "dimension": embedder.dimension,
-                                         "max_seq_length": embedder.max_seq_length}
+    encoder = embedder.describe()
     return {
         "fingerprint": settings.fingerprint(),
-        "model": {**model, "name": settings.model},
+        "model": {"name": settings.model, "dimension": encoder["dimension"], "max_seq_length": encoder["max_seq_length"]},
+        "encoder": encoder,
         "chunking": settings.fingerprint()["chunking"],
-        "faiss": {"type": faiss_type(len(chunks)), "metric": "inner_product", "normalized": True},
+        "faiss": {"type": faiss_type(len(chunks)), "metric": "inner_product", "normalized": encoder["normalize"]},
         "bm25": {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stemmer": "english"},
         "docs_dir": str(settings.docs_dir.resolve()),
         "sources": {d.doc_id: d.sha256 for d in docs},
@@ -292,13 +294,15 @@ def _current_build(store: IndexStore) -> str | None:
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = False,
                  log: Log = _stderr) -> Index:
-    """Load the index; build it first when it is missing, stale or corrupt."""
+    """Load the index; build it first when it is missing, stale or corrupt (the encoder's
+    description included: an altered or re-exported model makes built vectors stale)."""
+    embedder = embedder or settings.embedder()
     store = IndexStore(settings.index_dir)
     problem, action = f"no index in {settings.index_dir}", "building it"
     try:
         manifest = store.read_manifest()
         store.verify(manifest)
-        reasons = stale_reasons(settings, manifest)
+        reasons = stale_reasons(settings, manifest, embedder)
         if not reasons:
             return load_index(settings)
         problem, action = "index is stale (" + "; ".join(reasons[:5]) + ")", "rebuilding"

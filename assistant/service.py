@@ -96,9 +96,7 @@ class Assistant:
     @property
     def embedder(self):
         if self._embedder is None:
-            from .embedding import Embedder
-
-            self._embedder = Embedder(self.settings.model, self.settings.batch_size)
+            self._embedder = self.settings.embedder()
         return self._embedder
 
     @property

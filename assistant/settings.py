@@ -1,5 +1,6 @@
 """Settings, validated when built. Environment variables override the defaults:
-ASSISTANT_MODEL, ASSISTANT_DOCS, ASSISTANT_INDEX, ASSISTANT_CACHE_DIR."""
+ASSISTANT_MODEL, ASSISTANT_DOCS, ASSISTANT_INDEX, ASSISTANT_CACHE_DIR, ASSISTANT_ENCODER,
+ASSISTANT_ENCODER_THREADS, ASSISTANT_DENSE_WEIGHT."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ def cache_dir() -> Path:
     """Project-local cache (tiktoken's BPE file lives here)."""
     env = os.environ.get("ASSISTANT_CACHE_DIR")
     return Path(env) if env else PROJECT_ROOT / ".cache"
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"ASSISTANT_ENCODER_THREADS must be a whole number, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,9 @@ class Settings:
     max_question_chars: int = 2000  # longer questions are cut to this, with a notice
     batch_size: int = 32
     embed_sentences: bool = True  # sentence vectors for answers; a BEIR index needs only chunks
+    # the encoder: "onnx" (float32) or "onnx-int8"; and its CPU threads (None: the measured default)
+    encoder: str = field(default_factory=lambda: os.environ.get("ASSISTANT_ENCODER", "onnx"))
+    encoder_threads: int | None = field(default_factory=lambda: _int_or_none(os.environ.get("ASSISTANT_ENCODER_THREADS")))
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
     # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
@@ -66,6 +79,12 @@ class Settings:
             raise ValueError(f"k must be at least 1, got {self.k}")
         if self.max_question_chars < 10:
             raise ValueError("max_question_chars must be at least 10")
+
+    def embedder(self):
+        """The encoder these settings describe (loaded on first use)."""
+        from .embedding import Embedder
+
+        return Embedder(self.model, self.batch_size, encoder=self.encoder, threads=self.encoder_threads)
 
     def with_file(self, path: str | Path) -> Settings:
         """These settings with the values of a JSON settings file (as ``assistant beir`` tuning or
@@ -90,4 +109,4 @@ class Settings:
     def fingerprint(self) -> dict:
         """What the built index depends on (besides the documents)."""
         return {"model": self.model, "chunking": asdict(self.chunking), "pipeline": PIPELINE_VERSION,
-                "sentence_vectors": self.embed_sentences}
+                "sentence_vectors": self.embed_sentences, "encoder": self.encoder}

@@ -173,7 +173,7 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
 # -- the command -------------------------------------------------------------------------------
 def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequence[str] = ("hybrid",),
         tune_split: str | None = None, limit: int | None = None, run_path: Path | None = None,
-        settings_out: Path | None = None, log=None) -> dict[str, Any]:
+        settings_out: Path | None = None, progress: bool = True, log=None) -> dict[str, Any]:
     from ..indexer import ensure_index
     from ..service import Assistant
 
@@ -188,7 +188,7 @@ def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequ
     if tune_split == split:
         raise ValueError("tune on another split than the one reported")
     beir_settings = dataset.settings_for(settings)
-    ensure_index(beir_settings, progress=True, log=log)
+    ensure_index(beir_settings, progress=progress, log=log)
     index_seconds = time.perf_counter() - t0
     assistant = Assistant(beir_settings)
     out: dict[str, Any] = {"dataset": dataset.name, "split": split, "queries": len(qrels),
@@ -252,7 +252,7 @@ def main(args, settings) -> int:
     out = run(settings, args.dataset_dir, split=args.split, retrievers=names,
               tune_split=None if args.tune_split == "none" else args.tune_split, limit=args.limit,
               run_path=Path(args.run) if args.run else None,
-              settings_out=Path(args.write_settings) if args.write_settings else None)
+              settings_out=Path(args.write_settings) if args.write_settings else None, progress=not args.quiet)
     print(format_table(out))
     if args.json_path:
         Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
