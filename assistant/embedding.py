@@ -23,7 +23,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +53,7 @@ class ModelUnavailable(RuntimeError):
     """The embedding model cannot be loaded; the message says what to do."""
 
 
-class Encoder(str, Enum):
+class Encoder(StrEnum):
     """How the transformer runs: the float32 ONNX export, or its dynamic int8 quantisation."""
 
     ONNX = "onnx"
