@@ -31,96 +31,278 @@ CITE_RE = re.compile(r"\((?:\d+(?:\s*[,–-]\s*\d+)*|(?:Figure|Fig\.|Table)[^)]*
 
 # What a question asks for (by its form) and what a sentence must state to give it.
 ASKS = {
-    "number": re.compile(r"\b(how (much|many|often|common|rare|likely)|what (proportion|percentage|fraction|share|"
-                         r"rate)|percent\w*|proportion|number of|incidence|prevalence|chance)\b", re.IGNORECASE),
+    "number": re.compile(
+        r"\b(how (much|many|often|common|rare|likely)|what (proportion|percentage|fraction|share|"
+        r"rate)|percent\w*|proportion|number of|incidence|prevalence|chance)\b",
+        re.IGNORECASE,
+    ),
     "person": re.compile(r"\b(who|whom|whose|(what|which) (doctor|specialist|person|name))\b", re.IGNORECASE),
     "gene": re.compile(r"\b(which|what) genes?\b|\bgenes? (is|are)\b", re.IGNORECASE),
-    "place": re.compile(r"\b(where|which (part|area|region|side|structure|organ)s?|what (part|area|region)s?)\b", re.IGNORECASE),
-    "time": re.compile(r"\b(when|how old|what age|at what age|how long|how soon|what year|which year|how many "
-                       r"(days|weeks|months|years|hours))\b", re.IGNORECASE),
+    "place": re.compile(
+        r"\b(where|which (part|area|region|side|structure|organ)s?|what (part|area|region)s?)\b", re.IGNORECASE
+    ),
+    "time": re.compile(
+        r"\b(when|how old|what age|at what age|how long|how soon|what year|which year|how many "
+        r"(days|weeks|months|years|hours))\b",
+        re.IGNORECASE,
+    ),
     "dose": re.compile(r"\b(dose|doses|dosage)\b", re.IGNORECASE),
 }
 STATES = {
-    "number": re.compile(r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|twice|most|many|few|"
-                         r"several|rare|rarely|common|commonly|often|percent|majority|minority)\b", re.IGNORECASE),
-    "person": re.compile(r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|\b(doctor|neurologist|"
-                         r"specialist|physician|paediatrician|pediatrician|therapist|counsel+or|geneticist|surgeon|"
-                         r"team|parents?|mother|father|family)\b"),
+    "number": re.compile(
+        r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|twice|most|many|few|"
+        r"several|rare|rarely|common|commonly|often|percent|majority|minority)\b",
+        re.IGNORECASE,
+    ),
+    "person": re.compile(
+        r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|\b(doctor|neurologist|"
+        r"specialist|physician|paediatrician|pediatrician|therapist|counsel+or|geneticist|surgeon|"
+        r"team|parents?|mother|father|family)\b"
+    ),
     "gene": re.compile(r"\b[A-Z][A-Z0-9]{2,}\b|\bgenes?\b"),
-    "place": re.compile(r"\b(in|at|into|behind|within|inside|of) the [a-z]+|\b(brain|cerebell\w+|vermis|hemispheres?|"
-                        r"brainstem|pons|cortex|lobes?|nerves?|spine|spinal|eyes?|abdomen|adrenal|chest|neck|"
-                        r"hospital|clinic|country|region|side|area|part)\b", re.IGNORECASE),
-    "time": re.compile(r"\b\d+\s*-?\s*(year|month|week|day|hour|minute)s?\b|\b(age[sd]?|old|birth|born|infan\w+|"
-                       r"childhood|before|after|during|later|until|since|years?|months?|weeks?|days?|\d{4})\b", re.IGNORECASE),
+    "place": re.compile(
+        r"\b(in|at|into|behind|within|inside|of) the [a-z]+|\b(brain|cerebell\w+|vermis|hemispheres?|"
+        r"brainstem|pons|cortex|lobes?|nerves?|spine|spinal|eyes?|abdomen|adrenal|chest|neck|"
+        r"hospital|clinic|country|region|side|area|part)\b",
+        re.IGNORECASE,
+    ),
+    "time": re.compile(
+        r"\b\d+\s*-?\s*(year|month|week|day|hour|minute)s?\b|\b(age[sd]?|old|birth|born|infan\w+|"
+        r"childhood|before|after|during|later|until|since|years?|months?|weeks?|days?|\d{4})\b",
+        re.IGNORECASE,
+    ),
     "dose": re.compile(r"\d\s*(mg|g|mcg|µg|ml|iu|units?)\b|/kg\b", re.IGNORECASE),
 }
 ANSWER_TYPES = tuple(ASKS)
-STOP = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "the", "a", "an", "of", "in", "on",
-        "for", "to", "with", "and", "or", "is", "are", "was", "were", "do", "does", "did", "can", "could", "it", "its",
-        "be", "been", "my", "our", "your", "i", "we", "you", "this", "that", "these", "those", "they", "them", "their",
-        "she", "her", "he", "his", "at", "by", "from", "as", "any", "some", "there", "about", "has", "have", "had",
-        "if", "so", "not", "no", "will", "would", "should", "may", "might", "than", "then", "also", "much", "many",
-        "very", "more", "most", "get", "got", "one", "all"}
+STOP = {
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "with",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "it",
+    "its",
+    "be",
+    "been",
+    "my",
+    "our",
+    "your",
+    "i",
+    "we",
+    "you",
+    "this",
+    "that",
+    "these",
+    "those",
+    "they",
+    "them",
+    "their",
+    "she",
+    "her",
+    "he",
+    "his",
+    "at",
+    "by",
+    "from",
+    "as",
+    "any",
+    "some",
+    "there",
+    "about",
+    "has",
+    "have",
+    "had",
+    "if",
+    "so",
+    "not",
+    "no",
+    "will",
+    "would",
+    "should",
+    "may",
+    "might",
+    "than",
+    "then",
+    "also",
+    "much",
+    "many",
+    "very",
+    "more",
+    "most",
+    "get",
+    "got",
+    "one",
+    "all",
+}
 
 FEATURES = (
-    "cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "cover_title", "novelty",
-    "inv_rank", "retrieval_rel", "len_log", "focus", "all_covered",
-    *[f"asks_{t}" for t in ANSWER_TYPES], *[f"match_{t}" for t in ANSWER_TYPES], "type_missing",
-    "typed_asked", "typed_agrees", "unsupported", "unsupported_any",
-    "row_key", "unknown_terms", "unknown_any", "table_row", "plain_doc", "plain_parent", "parent", "followup", "same_doc",
+    "cos",
+    "chunk_cos",
+    "local_own",
+    "local_exp",
+    "corpus_own",
+    "corpus_exp",
+    "cover",
+    "cover_title",
+    "novelty",
+    "inv_rank",
+    "retrieval_rel",
+    "len_log",
+    "focus",
+    "all_covered",
+    *[f"asks_{t}" for t in ANSWER_TYPES],
+    *[f"match_{t}" for t in ANSWER_TYPES],
+    "type_missing",
+    "typed_asked",
+    "typed_agrees",
+    "unsupported",
+    "unsupported_any",
+    "row_key",
+    "unknown_terms",
+    "unknown_any",
+    "table_row",
+    "plain_doc",
+    "plain_parent",
+    "parent",
+    "followup",
+    "same_doc",
     "same_section",
     # the asked aspect (focus.py): the question without its topic words
-    "focus_split", "focus_cover", "focus_cover_title", "focus_local", "topic_only", "focus_cos",
+    "focus_split",
+    "focus_cover",
+    "focus_cover_title",
+    "focus_local",
+    "topic_only",
+    "focus_cos",
     # the same closeness measures against the best candidate of the question (0 for the best)
-    "rel_cos", "rel_chunk_cos", "rel_local_own", "rel_local_exp", "rel_corpus_own", "rel_corpus_exp", "rel_cover",
-    "rel_focus_cover", "rel_focus_local", "rel_focus_cos",
+    "rel_cos",
+    "rel_chunk_cos",
+    "rel_local_own",
+    "rel_local_exp",
+    "rel_corpus_own",
+    "rel_corpus_exp",
+    "rel_cover",
+    "rel_focus_cover",
+    "rel_focus_local",
+    "rel_focus_cos",
 )
 # What the abstention model (one row per question) sees: how sure and how clear-cut the best
 # candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
 # question has words the documents never use, and how well retrieval matched at all.
 QUESTION_FEATURES = (
-    "best", "margin", "best_cos", "best_focus_cos", "best_focus_cover", "best_cover_title", "best_all_covered",
-    "unknown_terms", "unknown_any", "asks_any", "type_missing", "top_bm25_log", "top_dense", "focus_split",
-    "followup", "parent", "candidates_log", "typed_asked", "eligible_any",
-    "unsupported", "unsupported_any",
+    "best",
+    "margin",
+    "best_cos",
+    "best_focus_cos",
+    "best_focus_cover",
+    "best_cover_title",
+    "best_all_covered",
+    "unknown_terms",
+    "unknown_any",
+    "asks_any",
+    "type_missing",
+    "top_bm25_log",
+    "top_dense",
+    "focus_split",
+    "followup",
+    "parent",
+    "candidates_log",
+    "typed_asked",
+    "eligible_any",
+    "unsupported",
+    "unsupported_any",
 )
-RELATIVE = ("cos", "chunk_cos", "local_own", "local_exp", "corpus_own", "corpus_exp", "cover", "focus_cover",
-            "focus_local", "focus_cos")
+RELATIVE = (
+    "cos",
+    "chunk_cos",
+    "local_own",
+    "local_exp",
+    "corpus_own",
+    "corpus_exp",
+    "cover",
+    "focus_cover",
+    "focus_local",
+    "focus_cos",
+)
 
 # The typed facts a question can ask for (by its form), and what a sentence must state to give
 # one: the answer-type gate. A candidate that states none of an asked type cannot be the answer.
 NUM = r"(?<![A-Za-z\d])\d"  # a number, not the digit of a symbol ("CACNA1A", "T2")
-_COUNT = (NUM + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundreds?|"
-          r"thousands?|millions?|dozens?|both|single|twice|once|several|few|couple)\b")
+_COUNT = (
+    NUM + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundreds?|"
+    r"thousands?|millions?|dozens?|both|single|twice|once|several|few|couple)\b"
+)
 WH = r"(^|[,;:]\s*|\b(and|but|so|then)\s+)((to|by|with|from|for|in|at) )?"
 TYPED = {
-    "percent": (r"\b(percent\w*|what (proportion|fraction|share)|(what|which) (are|is|were|was) the (chances?|odds))\b",
-                NUM + r"\d*\s*%|\bpercent|\d+\s*(of|in|out of)\s*\d+|\b(half|third|quarter|majority|minority|most|all|none)\b|"
-                + _COUNT),
+    "percent": (
+        r"\b(percent\w*|what (proportion|fraction|share)|(what|which) (are|is|were|was) the (chances?|odds))\b",
+        NUM
+        + r"\d*\s*%|\bpercent|\d+\s*(of|in|out of)\s*\d+|\b(half|third|quarter|majority|minority|most|all|none)\b|"
+        + _COUNT,
+    ),
     "count": (r"\bhow many\b|\bnumber of\b|\bcount\b", _COUNT),
-    "measure": (r"\b(weigh(s|ed|ing|t)?|height|length|size|diameter|circumference|temperature|centimet\w*|millimet\w*|"
-                r"kilogram\w*|grams?|cm|mm|kg|count|how (big|large|tall|heavy|small|wide|deep))\b", NUM),
-    "cost": (r"\b(cost\w*|price\w*|expensive|afford\w*)\b|\bhow much\b.*\b(pay|charge)\b",
-             r"[$£€¥]|\b(costs?|price\w*|pay\w*|paid|charg\w*|insur\w*|fund\w*|expens\w*|afford\w*|dollars?|euros?)\b"),
-    "dose": (r"\b(dose[sd]?|dosage|dosing)\b|\bhow much\b.*\b(give|given|take|taken)\b",
-             r"\d\s*(mg|g|mcg|µg|ug|ml|iu|units?|mmol)\b|/kg\b|/m2\b|/m²"),
-    "duration": (r"\b(how long|for how many|duration|how soon)\b|\bhow many (seconds|minutes|hours|days|nights|weeks|"
-                 r"months|years)\b",
-                 r"\b(seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|lifelong|life-long|"
-                 r"lifetime|permanent\w*|overnight)\b|\d\s*(h|d|wk|mo|yr)s?\b"),
-    "age": (r"\b(how old|(what|which) (age|year|date)|at what age|age at)\b",
-            NUM + r"|\b(age[ds]?|old|years?|months?|weeks?|days?|infan\w*|newborn|neonat\w*|birth|born|child\w*|"
-            r"adolescen\w*|teen\w*|adult\w*|toddlers?|bab(y|ies)|school)\b"),
-    "person": (WH + r"who(m|se)?\b",
-               r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|(?i:\b(doctors?|neurologists?|"
-               r"specialists?|physicians?|paediatricians?|pediatricians?|therapists?|counsel+ors?|geneticists?|"
-               r"surgeons?|nurses?|teams?|parents?|mothers?|fathers?|family|families|child(ren)?|patients?|people|"
-               r"infants?|girls?|boys?|adults?|bab(y|ies)|toddlers?|women|men|siblings?|authors?|researchers?)\b)"),
-    "place": (WH + r"where\b|\b(which|what) (country|countries|city|cities|hospital|clinic|centre|center|place|"
-              r"region|part|area|organ|side)s?\b",
-              r"\b(in|at|into|behind|within|inside|near|below|above|under|beneath|on|from|to) (the|a|an|his|her|"
-              r"their|its) [a-z]+|(?i:\b(brain|cerebell\w+|vermis|hemispheres?|brainstem|pons|cortex|lobes?|nerves?|"
-              r"spine|spinal|eyes?|abdomen|adrenal|chest|neck|hospital|clinic|country|region|side|area|part)\b)"),
+    "measure": (
+        r"\b(weigh(s|ed|ing|t)?|height|length|size|diameter|circumference|temperature|centimet\w*|millimet\w*|"
+        r"kilogram\w*|grams?|cm|mm|kg|count|how (big|large|tall|heavy|small|wide|deep))\b",
+        NUM,
+    ),
+    "cost": (
+        r"\b(cost\w*|price\w*|expensive|afford\w*)\b|\bhow much\b.*\b(pay|charge)\b",
+        r"[$£€¥]|\b(costs?|price\w*|pay\w*|paid|charg\w*|insur\w*|fund\w*|expens\w*|afford\w*|dollars?|euros?)\b",
+    ),
+    "dose": (
+        r"\b(dose[sd]?|dosage|dosing)\b|\bhow much\b.*\b(give|given|take|taken)\b",
+        r"\d\s*(mg|g|mcg|µg|ug|ml|iu|units?|mmol)\b|/kg\b|/m2\b|/m²",
+    ),
+    "duration": (
+        r"\b(how long|for how many|duration|how soon)\b|\bhow many (seconds|minutes|hours|days|nights|weeks|"
+        r"months|years)\b",
+        r"\b(seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|lifelong|life-long|"
+        r"lifetime|permanent\w*|overnight)\b|\d\s*(h|d|wk|mo|yr)s?\b",
+    ),
+    "age": (
+        r"\b(how old|(what|which) (age|year|date)|at what age|age at)\b",
+        NUM + r"|\b(age[ds]?|old|years?|months?|weeks?|days?|infan\w*|newborn|neonat\w*|birth|born|child\w*|"
+        r"adolescen\w*|teen\w*|adult\w*|toddlers?|bab(y|ies)|school)\b",
+    ),
+    "person": (
+        WH + r"who(m|se)?\b",
+        r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|(?i:\b(doctors?|neurologists?|"
+        r"specialists?|physicians?|paediatricians?|pediatricians?|therapists?|counsel+ors?|geneticists?|"
+        r"surgeons?|nurses?|teams?|parents?|mothers?|fathers?|family|families|child(ren)?|patients?|people|"
+        r"infants?|girls?|boys?|adults?|bab(y|ies)|toddlers?|women|men|siblings?|authors?|researchers?)\b)",
+    ),
+    "place": (
+        WH + r"where\b|\b(which|what) (country|countries|city|cities|hospital|clinic|centre|center|place|"
+        r"region|part|area|organ|side)s?\b",
+        r"\b(in|at|into|behind|within|inside|near|below|above|under|beneath|on|from|to) (the|a|an|his|her|"
+        r"their|its) [a-z]+|(?i:\b(brain|cerebell\w+|vermis|hemispheres?|brainstem|pons|cortex|lobes?|nerves?|"
+        r"spine|spinal|eyes?|abdomen|adrenal|chest|neck|hospital|clinic|country|region|side|area|part)\b)",
+    ),
 }
 TYPED_ASKS = {t: re.compile(q, re.IGNORECASE) for t, (q, _) in TYPED.items()}
 TYPED_STATES = {t: re.compile(s, 0 if t == "person" else re.IGNORECASE) for t, (_, s) in TYPED.items()}
@@ -164,13 +346,31 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
     b = x[order[0]]
     second = float(prob[order[1]]) if len(prob) > 1 else 0.0
     asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
-    return np.array([
-        float(prob[order[0]]), float(prob[order[0]]) - second, b[col["cos"]], b[col["focus_cos"]],
-        b[col["focus_cover"]], b[col["cover_title"]], b[col["all_covered"]], b[col["unknown_terms"]],
-        b[col["unknown_any"]], asks_any, b[col["type_missing"]], math.log1p(max(0.0, top_bm25)), top_dense,
-        b[col["focus_split"]], b[col["followup"]], b[col["parent"]], math.log(1 + len(prob)),
-        b[col["typed_asked"]], float(agrees.max() > 0), b[col["unsupported"]], b[col["unsupported_any"]],
-    ])
+    return np.array(
+        [
+            float(prob[order[0]]),
+            float(prob[order[0]]) - second,
+            b[col["cos"]],
+            b[col["focus_cos"]],
+            b[col["focus_cover"]],
+            b[col["cover_title"]],
+            b[col["all_covered"]],
+            b[col["unknown_terms"]],
+            b[col["unknown_any"]],
+            asks_any,
+            b[col["type_missing"]],
+            math.log1p(max(0.0, top_bm25)),
+            top_dense,
+            b[col["focus_split"]],
+            b[col["followup"]],
+            b[col["parent"]],
+            math.log(1 + len(prob)),
+            b[col["typed_asked"]],
+            float(agrees.max() > 0),
+            b[col["unsupported"]],
+            b[col["unsupported_any"]],
+        ]
+    )
 
 
 def row_key(readable: str) -> set[str]:
@@ -223,17 +423,24 @@ class FeatureBuilder:
         self._ensure_tokens()
         words = content_words(question)
         stems = tokenize(words) if words else []
-        return [w for w, st in zip(words, stems)
-                if w not in self._words and not any(t in self._corpus_df for t in st)]
+        return [w for w, st in zip(words, stems) if w not in self._words and not any(t in self._corpus_df for t in st)]
 
     @staticmethod
     def _idf_overlap(idf: dict[str, float], toks: set[str]) -> float:
         total = sum(idf.values())
         return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
 
-    def features(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                 context: AnswerContext | None = None, focus: Focus | None = None,
-                 focus_vec: np.ndarray | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
+    def features(
+        self,
+        question: str,
+        search_text: str,
+        q_vec: np.ndarray,
+        passages: list,
+        audience: Audience,
+        context: AnswerContext | None = None,
+        focus: Focus | None = None,
+        focus_vec: np.ndarray | None = None,
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
 
         ``focus`` splits the question into topic and asked aspect; ``focus_vec`` is the aspect's
@@ -246,9 +453,13 @@ class FeatureBuilder:
         own_t, exp_t = set(own), set(own) | set(expanded)
         usable = [(i, p) for i, p in enumerate(passages) if p.chunk.section_kind is not SectionKind.REFERENCES]
         said = context.answer.strip()
-        pairs = [(i, sid) for i, p in usable for sid in p.chunk.sentence_ids
-                 if self.sentences[sid].kind is not SentenceKind.TABLE_HEADER
-                 and not (said and self.sentences[sid].text.strip() in said)]
+        pairs = [
+            (i, sid)
+            for i, p in usable
+            for sid in p.chunk.sentence_ids
+            if self.sentences[sid].kind is not SentenceKind.TABLE_HEADER
+            and not (said and self.sentences[sid].text.strip() in said)
+        ]
         if not pairs:
             return [], np.zeros((0, len(FEATURES)))
         pool = sorted({sid for _, sid in pairs})
@@ -269,8 +480,9 @@ class FeatureBuilder:
         n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
         p_ids = [i for i, _ in usable]
-        chunk_cos = {i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec)
-                     for i in p_ids}
+        chunk_cos = {
+            i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec) for i in p_ids
+        }
         top_score = max(float(passages[i].score) for i in p_ids) or 1.0
         cand_vecs = self.vectors[[sid for _, sid in pairs]]
         sims = cand_vecs @ q_vec
@@ -282,8 +494,9 @@ class FeatureBuilder:
             for t in g:
                 if t not in pool_df:
                     pool_df[t] = sum(t in self._tokens[sid] for sid in pool)
-        seen_any = set().union(*(self._tokens[sid] | self._title_tokens.get(self.sentences[sid].section, set())
-                                 for sid in pool))
+        seen_any = set().union(
+            *(self._tokens[sid] | self._title_tokens.get(self.sentences[sid].section, set()) for sid in pool)
+        )
         asked = groups if split else tuple(frozenset([t]) for t in own_t)
         unsupported = sum(not (g & seen_any) for g in asked) / max(1, len(asked))
         group_w = [max(math.log(1 + n / (1 + pool_df[t])) for t in g) for g in groups]
@@ -298,21 +511,37 @@ class FeatureBuilder:
             types = self._types[sid]
             plain = p.meta.doc_type == "plain-language article"
             row = [
-                float(sims[j]), chunk_cos[i],
-                self._idf_overlap(local_own, toks), self._idf_overlap(local, toks),
-                self._idf_overlap(corpus_own, toks), self._idf_overlap(corpus, toks),
-                len(own_t & toks) / own_n, len(own_t & (toks | title)) / own_n,
+                float(sims[j]),
+                chunk_cos[i],
+                self._idf_overlap(local_own, toks),
+                self._idf_overlap(local, toks),
+                self._idf_overlap(corpus_own, toks),
+                self._idf_overlap(corpus, toks),
+                len(own_t & toks) / own_n,
+                len(own_t & (toks | title)) / own_n,
                 len(toks - exp_t) / max(1, len(toks)),
-                1.0 / (1 + i), float(p.score) / top_score, math.log(1 + len(toks)),
-                float(bool(rare & toks)), float(bool(own_t) and own_t <= (toks | title)),
-                *[float(asks[t]) for t in ANSWER_TYPES], *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
+                1.0 / (1 + i),
+                float(p.score) / top_score,
+                math.log(1 + len(toks)),
+                float(bool(rare & toks)),
+                float(bool(own_t) and own_t <= (toks | title)),
+                *[float(asks[t]) for t in ANSWER_TYPES],
+                *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
                 float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
-                float(bool(typed)), float(all(self._typed[sid][t] for t in typed)),
-                unsupported, float(unsupported > 0),
-                float(s.kind is SentenceKind.TABLE_ROW and bool(row_key(s.readable)) and row_key(s.readable) <= q_words),
-                len(unknown) / n_content, float(bool(unknown)),
-                float(s.kind is SentenceKind.TABLE_ROW), float(plain), float(plain and audience is Audience.PARENT),
-                float(audience is Audience.PARENT), float(context.followup),
+                float(bool(typed)),
+                float(all(self._typed[sid][t] for t in typed)),
+                unsupported,
+                float(unsupported > 0),
+                float(
+                    s.kind is SentenceKind.TABLE_ROW and bool(row_key(s.readable)) and row_key(s.readable) <= q_words
+                ),
+                len(unknown) / n_content,
+                float(bool(unknown)),
+                float(s.kind is SentenceKind.TABLE_ROW),
+                float(plain),
+                float(plain and audience is Audience.PARENT),
+                float(audience is Audience.PARENT),
+                float(context.followup),
                 float(bool(context.doc_id) and p.chunk.doc_id == context.doc_id),
                 float(bool(context.section) and p.chunk.doc_id == context.doc_id and s.section == context.section),
             ]
@@ -328,5 +557,5 @@ class FeatureBuilder:
             row += [float(split), f_cover, f_cover_title, f_local, topic_only, float(focus_sims[j])]
             out[j, : len(row)] = row
         base = [FEATURES.index(f) for f in RELATIVE]
-        out[:, len(FEATURES) - len(RELATIVE):] = out[:, base] - out[:, base].max(axis=0)
+        out[:, len(FEATURES) - len(RELATIVE) :] = out[:, base] - out[:, base].max(axis=0)
         return pairs, out

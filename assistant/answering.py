@@ -26,8 +26,19 @@ from .focus import Focus
 from .index import Index
 from .schema import Audience
 
-__all__ = ["FEATURES", "QUESTION_FEATURES", "AnswerContext", "Answerer", "Candidate", "LinearModel", "alternatives",
-           "question_row", "shipped_abstainer", "shipped_model"]
+__all__ = [
+    "FEATURES",
+    "QUESTION_FEATURES",
+    "AnswerContext",
+    "Answerer",
+    "Candidate",
+    "LinearModel",
+    "alternatives",
+    "question_row",
+    "shipped_abstainer",
+    "shipped_model",
+]
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -57,8 +68,10 @@ class LinearModel:
     def from_dict(cls, data: dict, features: tuple[str, ...] = FEATURES) -> LinearModel:
         names = tuple(data["features"])
         if names != features:
-            raise ValueError("the shipped model was trained on other features; retrain it with "
-                             "`python -m assistant.evaluation.train_answers evals/train.jsonl`")
+            raise ValueError(
+                "the shipped model was trained on other features; retrain it with "
+                "`python -m assistant.evaluation.train_answers evals/train.jsonl`"
+            )
 
         def arr(key: str) -> np.ndarray:
             return np.asarray(data[key], dtype=np.float64)
@@ -110,9 +123,17 @@ class Answerer:
     def unknown_terms(self, question: str) -> list[str]:
         return self.builder.unknown_terms(question)
 
-    def features(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                 context: AnswerContext | None = None, focus: Focus | None = None,
-                 focus_vec: np.ndarray | None = None) -> tuple[list[tuple[int, int]], np.ndarray]:
+    def features(
+        self,
+        question: str,
+        search_text: str,
+        q_vec: np.ndarray,
+        passages: list,
+        audience: Audience,
+        context: AnswerContext | None = None,
+        focus: Focus | None = None,
+        focus_vec: np.ndarray | None = None,
+    ) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (``FEATURES`` order)."""
         return self.builder.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
 
@@ -120,21 +141,41 @@ class Answerer:
         """The model's probability per candidate, after the answer-type gate."""
         return gate(self.model.probability(x), x) if len(x) else np.zeros(0)
 
-    def candidates(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-                   context: AnswerContext | None = None, focus: Focus | None = None,
-                   focus_vec: np.ndarray | None = None) -> list[Candidate]:
+    def candidates(
+        self,
+        question: str,
+        search_text: str,
+        q_vec: np.ndarray,
+        passages: list,
+        audience: Audience,
+        context: AnswerContext | None = None,
+        focus: Focus | None = None,
+        focus_vec: np.ndarray | None = None,
+    ) -> list[Candidate]:
         """All answer candidates, most probable first."""
         pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         if not pairs:
             return []
         prob = self.probability(x)
-        out = [Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
-               for (i, sid), pr in zip(pairs, prob)]
+        out = [
+            Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
+            for (i, sid), pr in zip(pairs, prob)
+        ]
         return sorted(out, key=lambda c: -c.score)
 
-    def choose(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-               context: AnswerContext | None = None, focus: Focus | None = None, focus_vec: np.ndarray | None = None,
-               top_bm25: float = 0.0, top_dense: float = 0.0) -> tuple[list[Candidate], float | None]:
+    def choose(
+        self,
+        question: str,
+        search_text: str,
+        q_vec: np.ndarray,
+        passages: list,
+        audience: Audience,
+        context: AnswerContext | None = None,
+        focus: Focus | None = None,
+        focus_vec: np.ndarray | None = None,
+        top_bm25: float = 0.0,
+        top_dense: float = 0.0,
+    ) -> tuple[list[Candidate], float | None]:
         """The candidates (most probable first) and the confidence that the best one answers:
         the abstention model's probability (the best candidate's own before that was trained);
         None without candidates."""
@@ -142,16 +183,29 @@ class Answerer:
         if not pairs:
             return [], None
         prob = self.probability(x)
-        out = sorted((Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
-                      for (i, sid), pr in zip(pairs, prob, strict=True)), key=lambda c: -c.score)
+        out = sorted(
+            (
+                Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
+                for (i, sid), pr in zip(pairs, prob, strict=True)
+            ),
+            key=lambda c: -c.score,
+        )
         if self.abstainer is None:
             return out, out[0].score
         row = question_row(x, prob, top_bm25, top_dense)
         return out, float(self.abstainer.probability(row[None, :])[0])
 
-    def best(self, question: str, search_text: str, q_vec: np.ndarray, passages: list, audience: Audience,
-             context: AnswerContext | None = None, focus: Focus | None = None,
-             focus_vec: np.ndarray | None = None) -> Candidate | None:
+    def best(
+        self,
+        question: str,
+        search_text: str,
+        q_vec: np.ndarray,
+        passages: list,
+        audience: Audience,
+        context: AnswerContext | None = None,
+        focus: Focus | None = None,
+        focus_vec: np.ndarray | None = None,
+    ) -> Candidate | None:
         ranked = self.candidates(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
         return ranked[0] if ranked else None
 

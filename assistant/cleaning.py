@@ -41,15 +41,30 @@ CAPTION_RE = re.compile(r"^(?:fig(?:ure)?|table)\.?\s*(\d+[a-z]?)\b", re.IGNOREC
 MD_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 REFERENCES_RE = re.compile(r"^(references|bibliography|works cited|literature cited)$", re.IGNORECASE)
 # headings that stand at the top level whatever came before them
-TOP_LEVEL_RE = re.compile(r"^(conclusions?|summary|faqs?|frequently asked questions|introduction|discussion|abstract|"
-                          r"acknowledge?ments?|references|bibliography|disclaimer)$", re.IGNORECASE)
+TOP_LEVEL_RE = re.compile(
+    r"^(conclusions?|summary|faqs?|frequently asked questions|introduction|discussion|abstract|"
+    r"acknowledge?ments?|references|bibliography|disclaimer)$",
+    re.IGNORECASE,
+)
 
-FURNITURE_RES = [re.compile(p, re.IGNORECASE) for p in (
-    r"^©", r"\ball rights reserved\b", r"please cite this (paper|article)", r"^\*?\s*corresponding author",
-    r"^this is an open access article", r"^table of contents?$", r"^close$", r"^<sup>",
-    r"(<sup>.*){2,}", r"^(e-?mail|tel|fax)\s*:",
-)]
-TRAILER_RE = re.compile(r"^(related coverage|other providers|related articles|you may also like|recommended for you)\b", re.IGNORECASE)
+FURNITURE_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^©",
+        r"\ball rights reserved\b",
+        r"please cite this (paper|article)",
+        r"^\*?\s*corresponding author",
+        r"^this is an open access article",
+        r"^table of contents?$",
+        r"^close$",
+        r"^<sup>",
+        r"(<sup>.*){2,}",
+        r"^(e-?mail|tel|fax)\s*:",
+    )
+]
+TRAILER_RE = re.compile(
+    r"^(related coverage|other providers|related articles|you may also like|recommended for you)\b", re.IGNORECASE
+)
 DROP_SECTIONS_RE = re.compile(r"^(article info(rmation)?|table of contents?|keywords?)$", re.IGNORECASE)
 CITATION_LINE_RE = re.compile(r"\bdoi:?\s*10\.\d{4,}/", re.IGNORECASE)
 
@@ -127,8 +142,13 @@ def _split_blocks(text: str) -> list[list[str]]:
     merged: list[list[str]] = []
     for block in blocks:
         prev = merged[-1] if merged else None
-        if prev and block[0].strip()[:1].islower() and not TERMINAL_RE.search(prev[-1]) \
-                and len(" ".join(prev)) > 40 and not MD_HEADING_RE.match(prev[-1].strip()):
+        if (
+            prev
+            and block[0].strip()[:1].islower()
+            and not TERMINAL_RE.search(prev[-1])
+            and len(" ".join(prev)) > 40
+            and not MD_HEADING_RE.match(prev[-1].strip())
+        ):
             prev.extend(block)
         else:
             merged.append(block)
@@ -192,7 +212,7 @@ def _classify_lines(lines: list[str], whole: str, markdown: bool) -> list[_Para]
             joined = _join_lines(item, whole)
             m = BULLET_RE.match(joined)
             if m:
-                out.append(_Para(joined[m.end():], "bullet", bullet=joined[: m.end()].strip()))
+                out.append(_Para(joined[m.end() :], "bullet", bullet=joined[: m.end()].strip()))
             else:
                 out.append(_Para(joined, "para"))
         return out
@@ -201,8 +221,12 @@ def _classify_lines(lines: list[str], whole: str, markdown: bool) -> list[_Para]
     if not markdown and len(lines) > 1:
         # a heading on the first line of a wrapped paragraph ("DesCripTion\nA developmentally ...")
         first = lines[0].strip()
-        if len(first.split()) <= 4 and not re.search(r"[,.;:]", first) and TERMINAL_RE.search(lines[-1]) \
-                and _is_heading_line(first):
+        if (
+            len(first.split()) <= 4
+            and not re.search(r"[,.;:]", first)
+            and TERMINAL_RE.search(lines[-1])
+            and _is_heading_line(first)
+        ):
             return [_Para(first, "heading"), *_classify_lines(lines[1:], whole, markdown)]
         # a heading on the last line after a finished sentence ("... development.\n Learning points")
         last = lines[-1].strip()
@@ -211,7 +235,12 @@ def _classify_lines(lines: list[str], whole: str, markdown: bool) -> list[_Para]
     joined = _join_lines(lines, whole)
     if CAPTION_RE.match(joined):
         return [_Para(joined, "caption")]
-    if len(lines) > 1 and not markdown and not TERMINAL_RE.search(lines[-1]) and not re.search(r"[A-Za-z]-$", lines[-1].strip()):
+    if (
+        len(lines) > 1
+        and not markdown
+        and not TERMINAL_RE.search(lines[-1])
+        and not re.search(r"[A-Za-z]-$", lines[-1].strip())
+    ):
         # table-like block (rows without sentence punctuation): keep each line a paragraph
         return [_Para(line.strip(), "line") for line in lines]
     return [_Para(joined, "para")]
@@ -226,8 +255,14 @@ def _merge_page_breaks(paras: list[_Para], whole: str) -> list[_Para]:
     out: list[_Para] = []
     for p in paras:
         prev = out[-1] if out else None
-        if prev and prev.kind == "para" and p.kind == "para" and not TERMINAL_RE.search(prev.text) \
-                and re.search(r"[\w,\-]$", prev.text) and (p.text[:1].islower() or len(prev.text) > 60):
+        if (
+            prev
+            and prev.kind == "para"
+            and p.kind == "para"
+            and not TERMINAL_RE.search(prev.text)
+            and re.search(r"[\w,\-]$", prev.text)
+            and (p.text[:1].islower() or len(prev.text) > 60)
+        ):
             prev.text = _join_lines([prev.text, p.text], whole)
             continue
         out.append(p)
@@ -238,8 +273,11 @@ def _title_case(title: str) -> str:
     """Tidy odd casing of a heading label ("DesCripTion" -> "Description", "ABSTRACT" -> "Abstract")."""
     t = title.strip().strip("*").strip()
     letters = [c for c in t if c.isalpha()]
-    odd = (len(t.split()) == 1 and re.search(r"[a-z][A-Z]", t)) or (letters and all(c.islower() for c in letters)) \
+    odd = (
+        (len(t.split()) == 1 and re.search(r"[a-z][A-Z]", t))
+        or (letters and all(c.islower() for c in letters))
         or (len(letters) > 4 and all(c.isupper() for c in letters))
+    )
     return t[:1].upper() + t[1:].lower() if odd else t
 
 
@@ -267,8 +305,9 @@ def clean(raw: RawDocument) -> Document:
         if _is_furniture(p.text):
             after_cite = after_cite or "cite" in p.text.lower()
             continue
-        in_refs = any(k.kind == "heading" and REFERENCES_RE.match(k.text.strip()) for k in kept[-200:]) and \
-            _current_heading_is_refs(kept)
+        in_refs = any(
+            k.kind == "heading" and REFERENCES_RE.match(k.text.strip()) for k in kept[-200:]
+        ) and _current_heading_is_refs(kept)
         if not in_refs and CITATION_LINE_RE.search(p.text) and len(p.text) < 600:
             continue  # the "how to cite" line under an abstract
         kept.append(p)
@@ -302,7 +341,9 @@ def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
 
     def close_section() -> None:
         if spans:
-            sections.append(Section(title=title, kind=kind, start=sec_start, end=spans[-1].end, paragraphs=tuple(spans)))
+            sections.append(
+                Section(title=title, kind=kind, start=sec_start, end=spans[-1].end, paragraphs=tuple(spans))
+            )
 
     # a heading directly followed by another heading is a parent ("Treatment Options" over
     # "TherapyFocused Care"); its children are titled "Parent › Child" until the next parent
@@ -349,7 +390,11 @@ def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
             sec_start = pos
             spans.append(Span(emit(p.text), pos))
             close_section()
-            title, kind, spans = body_title, (SectionKind.REFERENCES if REFERENCES_RE.match(body_title) else SectionKind.BODY), []
+            title, kind, spans = (
+                body_title,
+                (SectionKind.REFERENCES if REFERENCES_RE.match(body_title) else SectionKind.BODY),
+                [],
+            )
             sec_start = pos
             continue
         if pos and not parts[-1].endswith("\n"):
@@ -365,6 +410,13 @@ def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
     close_section()
     close_table()
     text = "".join(parts)
-    return Document(doc_id=raw.doc_id, path=raw.path, text=text, sections=tuple(sections),
-                    meta=raw.meta, sha256=raw.sha256, tables=tuple(tables),
-                    repairs=lost_dash_repairs(text, sections, tables))
+    return Document(
+        doc_id=raw.doc_id,
+        path=raw.path,
+        text=text,
+        sections=tuple(sections),
+        meta=raw.meta,
+        sha256=raw.sha256,
+        tables=tuple(tables),
+        repairs=lost_dash_repairs(text, sections, tables),
+    )

@@ -33,9 +33,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", help="documents folder (default: docs_src/, or $ASSISTANT_DOCS)")
     p.add_argument("--index", help="index folder (default: index/, or $ASSISTANT_INDEX)")
     p.add_argument("--model", help="sentence-transformers model name or folder (default: all-MiniLM-L6-v2, bundled)")
-    p.add_argument("--settings", metavar="PATH",
-                   help="JSON settings file (retrieval and abstention values, as `beir --tune-split` or "
-                        "`calibrate --write` write it)")
+    p.add_argument(
+        "--settings",
+        metavar="PATH",
+        help="JSON settings file (retrieval and abstention values, as `beir --tune-split` or "
+        "`calibrate --write` write it)",
+    )
 
 
 def cmd_build(args) -> int:
@@ -49,8 +52,10 @@ def cmd_build(args) -> int:
             manifest = store.read_manifest()
             store.verify(manifest)
             if not stale_reasons(settings, manifest, settings.embedder()):
-                print(f"Index is up to date ({manifest['counts']['chunks']} chunks from "
-                      f"{manifest['counts']['documents']} documents); use --force to rebuild.")
+                print(
+                    f"Index is up to date ({manifest['counts']['chunks']} chunks from "
+                    f"{manifest['counts']['documents']} documents); use --force to rebuild."
+                )
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
@@ -78,8 +83,9 @@ def cmd_ask(args) -> int:
     assistant = Assistant(settings)
     try:
         assistant.warm_up()  # latency_ms then measures the answer, not the model loading
-        resp = assistant.ask(args.question, history=args.history or [], audience=args.audience, k=args.k,
-                             retriever=args.retriever)
+        resp = assistant.ask(
+            args.question, history=args.history or [], audience=args.audience, k=args.k, retriever=args.retriever
+        )
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -104,7 +110,9 @@ def cmd_show(args) -> int:
     if args.json:
         print(json.dumps(ctx.__dict__, ensure_ascii=False))
         return 0
-    marked = ctx.text[:ctx.mark_start] + ">>>" + ctx.text[ctx.mark_start:ctx.mark_end] + "<<<" + ctx.text[ctx.mark_end:]
+    marked = (
+        ctx.text[: ctx.mark_start] + ">>>" + ctx.text[ctx.mark_start : ctx.mark_end] + "<<<" + ctx.text[ctx.mark_end :]
+    )
     print(f"{ctx.title}\n{ctx.citation}\n\n{ctx.section}\n{'-' * len(ctx.section)}\n{marked}")
     return 0
 
@@ -150,8 +158,14 @@ def cmd_provision(args) -> int:
 def cmd_serve(args) -> int:
     from .ui import serve
 
-    return serve(_settings(args), host=args.host, port=args.port, share=args.share, open_browser=args.open,
-                 feedback_path=args.feedback)
+    return serve(
+        _settings(args),
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        open_browser=args.open,
+        feedback_path=args.feedback,
+    )
 
 
 def cmd_eval(args) -> int:
@@ -185,8 +199,11 @@ def cmd_train_answers(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description="Offline retrieval assistant over medical documents: "
-                                     "cited passages and extractive answers, never generated text.")
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Offline retrieval assistant over medical documents: "
+        "cited passages and extractive answers, never generated text.",
+    )
     parser.add_argument("--version", action="version", version=f"assistant {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -241,8 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write the HTML report")
     p.add_argument("--passages", type=int, help="passages asked per question (default max(10, largest k))")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--threads", default="1",
-                   help="encoder CPU threads: N, auto, or 0 = the encoder's default (default 1: steady timings on a busy machine)")
+    p.add_argument(
+        "--threads",
+        default="1",
+        help="encoder CPU threads: N, auto, or 0 = the encoder's default (default 1: steady timings on a busy machine)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("beir", help="score retrieval on a BEIR dataset folder")
@@ -252,14 +272,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retriever", choices=["hybrid", "dense", "bm25", "all"], default="hybrid")
     p.add_argument("--json", dest="json_path")
     p.add_argument("--limit", type=int, help="score only the first N queries (smoke runs)")
-    p.add_argument("--tune-split", default="none",
-                   help="split to tune the dense weight and RRF constant on, written as a settings file "
-                        "(default none: exactly the settings `assistant ask` uses)")
-    p.add_argument("--write-settings", metavar="PATH",
-                   help="with --tune-split: where to write the tuned settings (default <index>/beir/<name>/tuned-on-SPLIT.json)")
+    p.add_argument(
+        "--tune-split",
+        default="none",
+        help="split to tune the dense weight and RRF constant on, written as a settings file "
+        "(default none: exactly the settings `assistant ask` uses)",
+    )
+    p.add_argument(
+        "--write-settings",
+        metavar="PATH",
+        help="with --tune-split: where to write the tuned settings (default <index>/beir/<name>/tuned-on-SPLIT.json)",
+    )
     p.add_argument("--run", metavar="PATH", help="write a TREC run file (qid Q0 docid rank score tag)")
-    p.add_argument("--threads", default=None,
-                   help="encoder CPU threads: N, or auto (the cores not busy with other work)")
+    p.add_argument(
+        "--threads", default=None, help="encoder CPU threads: N, or auto (the cores not busy with other work)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_beir)
 
@@ -268,20 +295,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunks", help="synthetic scale test instead: N vectors, or sizes like 10k,100k,1M")
     p.add_argument("--qa", default=None, help="QA file for the latency run (default evals/train.jsonl)")
     p.add_argument("--json", dest="json_path")
-    p.add_argument("--threads", help="encoder (and, with --chunks, FAISS) CPU threads: N or auto (default: the encoder's default)")
+    p.add_argument(
+        "--threads", help="encoder (and, with --chunks, FAISS) CPU threads: N or auto (default: the encoder's default)"
+    )
     p.add_argument("--cold-runs", type=int, default=3, help="cold-start processes to time (default 3)")
     p.add_argument("--queries", type=int, default=200, help="--chunks: query vectors (default 200)")
-    p.add_argument("--hnsw-max", type=int, default=200_000,
-                   help="--chunks: build HNSW only up to this size (default 200000; its build is slow on few cores)")
-    p.add_argument("--budget-ms", type=float, default=5.0,
-                   help="--chunks: search latency budget that states the crossover (default 5 ms: the warm-p50 goal "
-                        "of 1.3x a ~15 ms embedding floor leaves ~5 ms for everything after embedding)")
+    p.add_argument(
+        "--hnsw-max",
+        type=int,
+        default=200_000,
+        help="--chunks: build HNSW only up to this size (default 200000; its build is slow on few cores)",
+    )
+    p.add_argument(
+        "--budget-ms",
+        type=float,
+        default=5.0,
+        help="--chunks: search latency budget that states the crossover (default 5 ms: the warm-p50 goal "
+        "of 1.3x a ~15 ms embedding floor leaves ~5 ms for everything after embedding)",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("calibrate", help="choose the abstention threshold on a QA file")
     p.add_argument("qa_file")
     _common(p)
-    p.add_argument("--write", metavar="PATH", help="write the threshold into this settings file (load it with --settings)")
+    p.add_argument(
+        "--write", metavar="PATH", help="write the threshold into this settings file (load it with --settings)"
+    )
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("train-answers", help="train the answer model and its abstention threshold on a QA file")

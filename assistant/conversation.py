@@ -22,16 +22,92 @@ from .answer_features import AnswerContext
 from .glossary import find_terms
 from .schema import Turn
 
-PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|theirs|she|her|hers|he|him|his|this|that|these|those|there)\b", re.IGNORECASE)
+PRONOUN_RE = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|she|her|hers|he|him|his|this|that|these|those|there)\b", re.IGNORECASE
+)
 STRONG_PRONOUN_RE = re.compile(r"\b(it|its|it's|they|them|their|she|her|he|him|his)\b", re.IGNORECASE)
 OPENER_RE = re.compile(r"^\s*(and|also|so|but|what about|how about|then)\b", re.IGNORECASE)
 ENTITY_RE = re.compile(r"\b(?:[A-Z]{2,}[A-Z0-9]*|[A-Z][a-z]+[A-Z]\w*|\w*\d\w*[A-Za-z]\w*)\b")
-QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were",
-                  "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "the", "a", "an",
-                  "of", "in", "on", "for", "to", "with", "and", "or", "my", "our", "your", "i", "we", "you", "me",
-                  "about", "there", "be", "been", "it", "its", "this", "that", "these", "those", "they", "them",
-                  "their", "she", "her", "he", "his", "at", "by", "from", "as", "any", "some", "mean", "means",
-                  "tell", "explain", "happen", "happened", "get", "have", "has", "had", "if", "so", "not", "no"}
+QUESTION_WORDS = {
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "may",
+    "might",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "for",
+    "to",
+    "with",
+    "and",
+    "or",
+    "my",
+    "our",
+    "your",
+    "i",
+    "we",
+    "you",
+    "me",
+    "about",
+    "there",
+    "be",
+    "been",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "they",
+    "them",
+    "their",
+    "she",
+    "her",
+    "he",
+    "his",
+    "at",
+    "by",
+    "from",
+    "as",
+    "any",
+    "some",
+    "mean",
+    "means",
+    "tell",
+    "explain",
+    "happen",
+    "happened",
+    "get",
+    "have",
+    "has",
+    "had",
+    "if",
+    "so",
+    "not",
+    "no",
+}
 
 
 def own_topics(question: str) -> list[str]:
@@ -41,7 +117,11 @@ def own_topics(question: str) -> list[str]:
 
 
 def _questions(history: Sequence[Turn | str]) -> list[Turn]:
-    return [h if isinstance(h, Turn) else Turn(str(h)) for h in history if h and (h.question if isinstance(h, Turn) else str(h)).strip()]
+    return [
+        h if isinstance(h, Turn) else Turn(str(h))
+        for h in history
+        if h and (h.question if isinstance(h, Turn) else str(h)).strip()
+    ]
 
 
 def is_followup(question: str, history: Sequence[Turn | str]) -> bool:

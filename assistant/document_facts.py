@@ -34,22 +34,80 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     ("authors", re.compile(r"\bauthors?\b|\bwho (wrote|authored|published)\b|\bwritten by\b", re.IGNORECASE)),
     ("affiliation", re.compile(r"\b(affiliat\w*|institution|which university|what university)\b", re.IGNORECASE)),
     ("licence", re.compile(r"\blicen[cs]e[ds]?\b|\bcopyright\b", re.IGNORECASE)),
-    ("citation", re.compile(r"\b(volume|issue|page numbers|pages)\b.*\b" + DOC_NOUN + r"\b|\bhow (do|should) i cite\b",
-                            re.IGNORECASE)),
+    (
+        "citation",
+        re.compile(
+            r"\b(volume|issue|page numbers|pages)\b.*\b" + DOC_NOUN + r"\b|\bhow (do|should) i cite\b", re.IGNORECASE
+        ),
+    ),
     ("accepted", re.compile(r"\baccepted\b.*\bpublication\b|\bwhen was .*\baccepted\b", re.IGNORECASE)),
     ("received", re.compile(r"\bwhen was .*\breceived\b", re.IGNORECASE)),
-    ("journal", re.compile(r"\bjournal\b|\bpublished in\b|\bwhich (website|site)\b|\bwhat (website|site)\b", re.IGNORECASE)),
-    ("year", re.compile(r"\b(what|which) year\b.*\b(published|written|appear)|\bwhen was\b.*\bpublished\b|"
-                        r"\bpublication (year|date)\b", re.IGNORECASE)),
-    ("kind", re.compile(r"\bwhat (kind|type|sort) of (article|paper|report|study|evidence|source|document|publication)"
-                        r"\b|\bis (it|this) a (case report|review|trial|study)\b", re.IGNORECASE)),
+    (
+        "journal",
+        re.compile(r"\bjournal\b|\bpublished in\b|\bwhich (website|site)\b|\bwhat (website|site)\b", re.IGNORECASE),
+    ),
+    (
+        "year",
+        re.compile(
+            r"\b(what|which) year\b.*\b(published|written|appear)|\bwhen was\b.*\bpublished\b|"
+            r"\bpublication (year|date)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "kind",
+        re.compile(
+            r"\bwhat (kind|type|sort) of (article|paper|report|study|evidence|source|document|publication)"
+            r"\b|\bis (it|this) a (case report|review|trial|study)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
 # words that name a document (or a part only a document has)
-REFERENCE_RE = re.compile(r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
-                          r"sources?|manuscripts?|doi|case (report|study|series)|reviews?)\b", re.IGNORECASE)
-STOP = {"the", "a", "an", "of", "in", "on", "with", "and", "for", "to", "about", "report", "case", "article", "paper",
-        "study", "what", "who", "which", "was", "is", "published", "journal", "author", "authors", "year", "doi",
-        "kind", "type", "first", "last", "corresponding", "did", "does", "it", "this", "that"}
+REFERENCE_RE = re.compile(
+    r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
+    r"sources?|manuscripts?|doi|case (report|study|series)|reviews?)\b",
+    re.IGNORECASE,
+)
+STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "with",
+    "and",
+    "for",
+    "to",
+    "about",
+    "report",
+    "case",
+    "article",
+    "paper",
+    "study",
+    "what",
+    "who",
+    "which",
+    "was",
+    "is",
+    "published",
+    "journal",
+    "author",
+    "authors",
+    "year",
+    "doi",
+    "kind",
+    "type",
+    "first",
+    "last",
+    "corresponding",
+    "did",
+    "does",
+    "it",
+    "this",
+    "that",
+}
 
 
 @dataclass(frozen=True)
@@ -96,8 +154,11 @@ def front_matter(path: str) -> FrontMatter:
             found["licence"] = line
         if re.search(r"\bdoi\s*:\s*10\.", line, re.IGNORECASE) and "citation" not in found:
             found["citation"] = line
-        if re.search(r"\b(university|institute|hospital)\b", line, re.IGNORECASE) and re.match(r"\d?\s*department", line, re.IGNORECASE) \
-                and "affiliation" not in found:
+        if (
+            re.search(r"\b(university|institute|hospital)\b", line, re.IGNORECASE)
+            and re.match(r"\d?\s*department", line, re.IGNORECASE)
+            and "affiliation" not in found
+        ):
             found["affiliation"] = line.lstrip("0123456789 ")
     return FrontMatter(**found)
 
@@ -130,8 +191,10 @@ def _words(text: str) -> set[str]:
 def which_document(question: str, turns: Sequence[Turn], documents, passages: Sequence[Passage]) -> str | None:
     """The document the question names by its title's words, else the conversation's, else the top passage's."""
     asked = _words(question)
-    scores = {doc_id: len(asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))))
-              for doc_id, d in documents.items()}
+    scores = {
+        doc_id: len(asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))))
+        for doc_id, d in documents.items()
+    }
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         return ranked[0][0]
@@ -149,8 +212,7 @@ def names_a_document(question: str, documents) -> bool:
 
 def refers_to_document(question: str, turns: Sequence[Turn], documents) -> bool:
     """A word for a document, a document's title words, or a conversation answered from a document."""
-    return bool(REFERENCE_RE.search(question)) or names_a_document(question, documents) \
-        or any(t.doc_id for t in turns)
+    return bool(REFERENCE_RE.search(question)) or names_a_document(question, documents) or any(t.doc_id for t in turns)
 
 
 def document_question(question: str, turns: Sequence[Turn], documents) -> str | None:
@@ -172,8 +234,14 @@ def answer_fact(question: str, turns: Sequence[Turn], index, passages: tuple[Pas
     at = next((i for i, p in enumerate(passages) if p.chunk.doc_id == doc_id), None)
     if at is None:  # cite the document's first passage
         chunk = next(c for c in index.chunks if c.doc_id == doc_id)
-        extra = Passage(rank=1, chunk=chunk, score=0.0, meta=doc.meta, evidence=doc.meta.evidence_label,
-                        citation=citation(doc.meta, chunk.section))
+        extra = Passage(
+            rank=1,
+            chunk=chunk,
+            score=0.0,
+            meta=doc.meta,
+            evidence=doc.meta.evidence_label,
+            citation=citation(doc.meta, chunk.section),
+        )
         passages = (extra, *(replace(p, rank=p.rank + 1) for p in passages))
         at = 0
     value = value_of(field, doc)
@@ -183,6 +251,13 @@ def answer_fact(question: str, turns: Sequence[Turn], index, passages: tuple[Pas
     found = doc.text.find(value)  # the value's place in the text when the text states it, else none
     start, end = (found, found + len(value)) if found >= 0 else (chunk.start, chunk.start)
     inside = chunk.start <= start and end <= chunk.end
-    return passages, Answer(text=value, passage=at, start=start - chunk.start if inside else 0,
-                            end=end - chunk.start if inside else 0, doc_start=start, doc_end=end, score=1.0,
-                            kind=AnswerKind.METADATA)
+    return passages, Answer(
+        text=value,
+        passage=at,
+        start=start - chunk.start if inside else 0,
+        end=end - chunk.start if inside else 0,
+        doc_start=start,
+        doc_end=end,
+        score=1.0,
+        kind=AnswerKind.METADATA,
+    )

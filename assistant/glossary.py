@@ -18,7 +18,7 @@ def quoted_doc(source: str) -> str:
     """The doc_id an explanation is quoted from ("" when written for this assistant)."""
     if not source.startswith("document: "):
         return ""
-    return source[len("document: "):].split(" — ", 1)[0].strip()
+    return source[len("document: ") :].split(" — ", 1)[0].strip()
 
 
 def cited(entry: GlossaryEntry, documents) -> GlossaryEntry:
@@ -37,8 +37,9 @@ def _entries() -> tuple[tuple[GlossaryEntry, re.Pattern], ...]:
         forms = sorted({item["term"], *item.get("aliases", [])}, key=len, reverse=True)
         alternatives = "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+") for f in forms if f.strip())
         pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
-        out.append((GlossaryEntry(item["term"], item["explanation"], item["source"], quoted_doc(item["source"])),
-                    pattern))
+        out.append(
+            (GlossaryEntry(item["term"], item["explanation"], item["source"], quoted_doc(item["source"])), pattern)
+        )
     return tuple(out)
 
 

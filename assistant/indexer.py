@@ -54,8 +54,10 @@ class BuildReport:
             f"  texts embedded {self.embedded}   vectors reused {self.reused}",
         ]
         if t:
-            lines.append(f"  chunk tokens (cl100k): min {t['min']:.0f}  median {t['median']:.0f}  "
-                         f"max {t['max']:.0f}   model word pieces max {t['model_max']:.0f}")
+            lines.append(
+                f"  chunk tokens (cl100k): min {t['min']:.0f}  median {t['median']:.0f}  "
+                f"max {t['max']:.0f}   model word pieces max {t['model_max']:.0f}"
+            )
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -108,9 +110,13 @@ def _previous_vectors(store: IndexStore, settings: Settings) -> dict[str, tuple[
     for i, s in enumerate(data.sentences):
         sentence_rows.setdefault(s.doc_id, []).append(i)
     sv = data.sentence_vectors
-    return {doc.sha256: (np.array(data.chunk_vectors[chunk_rows.get(doc.doc_id, [])]),
-                         None if sv is None else np.array(sv[sentence_rows.get(doc.doc_id, [])]))
-            for doc in data.documents.values()}
+    return {
+        doc.sha256: (
+            np.array(data.chunk_vectors[chunk_rows.get(doc.doc_id, [])]),
+            None if sv is None else np.array(sv[sentence_rows.get(doc.doc_id, [])]),
+        )
+        for doc in data.documents.values()
+    }
 
 
 def _warn(report: BuildReport, log: Log, message: str) -> None:
@@ -133,8 +139,9 @@ def _clean_all(raws: Iterable[RawDocument], report: BuildReport, log: Log) -> li
     return docs
 
 
-def _chunk_all(docs: list[Document], chunker: Chunker, report: BuildReport, log: Log,
-               progress: bool) -> list[tuple[Document, ChunkResult]]:
+def _chunk_all(
+    docs: list[Document], chunker: Chunker, report: BuildReport, log: Log, progress: bool
+) -> list[tuple[Document, ChunkResult]]:
     per_doc: list[tuple[Document, ChunkResult]] = []
     n_chunks = n_sentences = 0
     for doc in _progress(docs, progress, "chunking", "doc"):
@@ -158,8 +165,14 @@ def _progress(items, show: bool, desc: str, unit: str):
     return tqdm(items, desc=desc, unit=unit, file=sys.stderr)
 
 
-def _embed_all(per_doc: list[tuple[Document, ChunkResult]], previous: dict, embedder: Embedder,
-               with_sentences: bool, report: BuildReport, progress: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _embed_all(
+    per_doc: list[tuple[Document, ChunkResult]],
+    previous: dict,
+    embedder: Embedder,
+    with_sentences: bool,
+    report: BuildReport,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Chunk (and sentence) vectors in index order: reused for unchanged documents, the rest
     embedded in groups of EMBED_GROUP texts (one progress bar, memory bounded by the group)."""
     dim = embedder.dimension
@@ -171,12 +184,15 @@ def _embed_all(per_doc: list[tuple[Document, ChunkResult]], previous: dict, embe
     c_row = s_row = 0
     for doc, part in per_doc:
         reuse = previous.get(doc.sha256)
-        fits = reuse is not None and reuse[0].shape[0] == len(part.chunks) and (
-            not with_sentences or (reuse[1] is not None and reuse[1].shape[0] == len(part.sentences)))
+        fits = (
+            reuse is not None
+            and reuse[0].shape[0] == len(part.chunks)
+            and (not with_sentences or (reuse[1] is not None and reuse[1].shape[0] == len(part.sentences)))
+        )
         if fits:
-            cv[c_row:c_row + len(part.chunks)] = reuse[0]
+            cv[c_row : c_row + len(part.chunks)] = reuse[0]
             if sv is not None:
-                sv[s_row:s_row + len(part.sentences)] = reuse[1]
+                sv[s_row : s_row + len(part.sentences)] = reuse[1]
             report.reused += len(part.chunks) + (len(part.sentences) if with_sentences else 0)
         else:
             todo += [("c", c_row + i, search_text(c.section, c)) for i, c in enumerate(part.chunks)]
@@ -186,7 +202,7 @@ def _embed_all(per_doc: list[tuple[Document, ChunkResult]], previous: dict, embe
         s_row += len(part.sentences) if with_sentences else 0
     bar = _progress(range(0, len(todo), EMBED_GROUP), progress and len(todo) > EMBED_GROUP, "embedding", "group")
     for start in bar:
-        group = todo[start:start + EMBED_GROUP]
+        group = todo[start : start + EMBED_GROUP]
         vectors = embedder.encode([t for _, _, t in group])
         for (which, row, _), vec in zip(group, vectors):
             (cv if which == "c" else sv)[row] = vec
@@ -194,8 +210,9 @@ def _embed_all(per_doc: list[tuple[Document, ChunkResult]], previous: dict, embe
     return cv, sv
 
 
-def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True,
-                log: Log = _stderr) -> BuildReport:
+def build_index(
+    settings: Settings, embedder: Embedder | None = None, progress: bool = True, log: Log = _stderr
+) -> BuildReport:
     """Build (or incrementally rebuild) the index of settings.docs_dir into settings.index_dir."""
     from .lexical import BM25Index
     from .tokens import count_tokens
@@ -211,12 +228,17 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
             _warn(report, log, w)
         if not loaded.documents:
             raise IndexMissing(f"no readable documents in {settings.docs_dir}; add .txt, .md, .html or .pdf files")
-        docs = _clean_all(_progress(loaded.documents, progress and len(loaded.documents) > 100, "cleaning", "doc"),
-                          report, log)
+        docs = _clean_all(
+            _progress(loaded.documents, progress and len(loaded.documents) > 100, "cleaning", "doc"), report, log
+        )
         if not docs:
             raise IndexMissing(f"no document in {settings.docs_dir} has text left after cleaning; nothing to index")
-        chunker = Chunker(settings.chunking, lambda t: count_tokens(t, settings.chunking.encoding),
-                          embedder.count_tokens, embedder.max_seq_length)
+        chunker = Chunker(
+            settings.chunking,
+            lambda t: count_tokens(t, settings.chunking.encoding),
+            embedder.count_tokens,
+            embedder.max_seq_length,
+        )
         per_doc = _chunk_all(docs, chunker, report, log, progress and len(docs) > 100)
         if not per_doc:
             raise IndexMissing(f"no document in {settings.docs_dir} could be chunked; nothing to index")
@@ -225,14 +247,24 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         sentences = tuple(s for _, part in per_doc for s in part.sentences)
         if texts_to_embed := len(chunks) + (len(sentences) if settings.embed_sentences else 0):
             log(f"embedding up to {texts_to_embed} texts with {settings.model}")
-        cv, sv = _embed_all(per_doc, _previous_vectors(store, settings), embedder, settings.embed_sentences,
-                            report, progress)
+        cv, sv = _embed_all(
+            per_doc, _previous_vectors(store, settings), embedder, settings.embed_sentences, report, progress
+        )
         bm25 = BM25Index.build([search_text(c.section, c) for c in chunks])
         report.token_stats = _token_stats(chunks)
         manifest = _manifest(settings, embedder, docs, chunks, sentences, seen_sources, report)
-        path = store.write(Index(documents={d.doc_id: d for d in docs}, chunks=chunks, sentences=sentences,
-                                 chunk_vectors=cv, sentence_vectors=sv, dense=make_faiss_index(cv), bm25=bm25,
-                                 manifest=manifest))
+        path = store.write(
+            Index(
+                documents={d.doc_id: d for d in docs},
+                chunks=chunks,
+                sentences=sentences,
+                chunk_vectors=cv,
+                sentence_vectors=sv,
+                dense=make_faiss_index(cv),
+                bm25=bm25,
+                manifest=manifest,
+            )
+        )
     report.documents, report.sections = len(docs), manifest["counts"]["sections"]
     report.chunks, report.sentences = len(chunks), len(sentences)
     report.seconds = time.perf_counter() - t0
@@ -242,17 +274,33 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
 
 def _token_stats(chunks: Sequence[Chunk]) -> dict[str, float]:
     n_tokens = np.array([c.n_tokens for c in chunks]) if chunks else np.zeros(1)
-    return {"min": float(n_tokens.min()), "median": float(np.median(n_tokens)), "max": float(n_tokens.max()),
-            "mean": float(n_tokens.mean()), "model_max": float(max((c.n_model_tokens for c in chunks), default=0))}
+    return {
+        "min": float(n_tokens.min()),
+        "median": float(np.median(n_tokens)),
+        "max": float(n_tokens.max()),
+        "mean": float(n_tokens.mean()),
+        "model_max": float(max((c.n_model_tokens for c in chunks), default=0)),
+    }
 
 
-def _manifest(settings: Settings, embedder: Embedder, docs: list[Document], chunks: Sequence[Chunk],
-              sentences: Sequence[Sentence], seen_sources: dict[str, str], report: BuildReport) -> dict[str, Any]:
+def _manifest(
+    settings: Settings,
+    embedder: Embedder,
+    docs: list[Document],
+    chunks: Sequence[Chunk],
+    sentences: Sequence[Sentence],
+    seen_sources: dict[str, str],
+    report: BuildReport,
+) -> dict[str, Any]:
     indexed_ids = {d.doc_id for d in docs}
     encoder = embedder.describe()
     return {
         "fingerprint": settings.fingerprint(),
-        "model": {"name": settings.model, "dimension": encoder["dimension"], "max_seq_length": encoder["max_seq_length"]},
+        "model": {
+            "name": settings.model,
+            "dimension": encoder["dimension"],
+            "max_seq_length": encoder["max_seq_length"],
+        },
         "encoder": encoder,
         "chunking": settings.fingerprint()["chunking"],
         "faiss": {"type": faiss_type(len(chunks)), "metric": "inner_product", "normalized": encoder["normalize"]},
@@ -260,8 +308,12 @@ def _manifest(settings: Settings, embedder: Embedder, docs: list[Document], chun
         "docs_dir": str(settings.docs_dir.resolve()),
         "sources": {d.doc_id: d.sha256 for d in docs},
         "skipped": {doc_id: sha for doc_id, sha in seen_sources.items() if doc_id not in indexed_ids},
-        "counts": {"documents": len(docs), "sections": sum(len(d.sections) for d in docs),
-                   "chunks": len(chunks), "sentences": len(sentences)},
+        "counts": {
+            "documents": len(docs),
+            "sections": sum(len(d.sections) for d in docs),
+            "chunks": len(chunks),
+            "sentences": len(sentences),
+        },
         "chunk_tokens": report.token_stats,
         "warnings": report.warnings,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -292,8 +344,9 @@ def _current_build(store: IndexStore) -> str | None:
         return None
 
 
-def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = False,
-                 log: Log = _stderr) -> Index:
+def ensure_index(
+    settings: Settings, embedder: Embedder | None = None, progress: bool = False, log: Log = _stderr
+) -> Index:
     """Load the index; build it first when it is missing, stale or corrupt (the encoder's
     description included: an altered or re-exported model makes built vectors stale)."""
     embedder = embedder or settings.embedder()
@@ -311,8 +364,10 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
     except IndexCorrupt as exc:
         problem, action = f"index unusable ({exc})", "rebuilding"
     if not settings.docs_dir.exists():
-        raise IndexMissing(f"{problem}, and it cannot be {'rebuilt' if action == 'rebuilding' else 'built'}: "
-                           f"documents folder {settings.docs_dir} does not exist")
+        raise IndexMissing(
+            f"{problem}, and it cannot be {'rebuilt' if action == 'rebuilding' else 'built'}: "
+            f"documents folder {settings.docs_dir} does not exist"
+        )
     log(f"{problem}; {action}")
     report = build_index(settings, embedder=embedder, progress=progress, log=log)
     log(report.summary())

@@ -15,7 +15,9 @@ def _table() -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
     out = []
     for row in data["terms"]:
         forms = sorted(row["plain"], key=len, reverse=True)
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms) + r")(?![\w-])", re.I)
+        pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms) + r")(?![\w-])", re.I
+        )
         out.append((pattern, tuple(row["medical"])))
     return tuple(out)
 

@@ -15,10 +15,58 @@ def _stemmer():
 
 
 # Question words and auxiliaries carry no topic; bm25s's English list lacks most of them.
-QUESTION_STOPWORDS = ("what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "did", "do",
-                      "can", "could", "would", "should", "may", "might", "will", "shall", "must", "is", "are", "was",
-                      "were", "am", "been", "being", "has", "have", "had", "my", "our", "your", "me", "we", "i",
-                      "you", "its", "her", "his", "him", "she", "he", "it", "us", "any", "some", "about", "there")
+QUESTION_STOPWORDS = (
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "does",
+    "did",
+    "do",
+    "can",
+    "could",
+    "would",
+    "should",
+    "may",
+    "might",
+    "will",
+    "shall",
+    "must",
+    "is",
+    "are",
+    "was",
+    "were",
+    "am",
+    "been",
+    "being",
+    "has",
+    "have",
+    "had",
+    "my",
+    "our",
+    "your",
+    "me",
+    "we",
+    "i",
+    "you",
+    "its",
+    "her",
+    "his",
+    "him",
+    "she",
+    "he",
+    "it",
+    "us",
+    "any",
+    "some",
+    "about",
+    "there",
+)
 
 
 @lru_cache(maxsize=1)
@@ -31,8 +79,9 @@ def stopwords() -> tuple[str, ...]:
 def tokenize(texts: list[str], show_progress: bool = False) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(list(texts), stopwords=list(stopwords()), stemmer=_stemmer(), return_ids=False,
-                          show_progress=show_progress)
+    return bm25s.tokenize(
+        list(texts), stopwords=list(stopwords()), stemmer=_stemmer(), return_ids=False, show_progress=show_progress
+    )
 
 
 class BM25Index:
@@ -80,5 +129,3 @@ class BM25Index:
 
     def search_many(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         return [self.search(q, k) for q in queries]
-
-

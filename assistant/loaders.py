@@ -59,9 +59,14 @@ def source_files(docs_dir: Path) -> list[Path]:
     """The document files under docs_dir (sidecars and hidden files excluded), sorted."""
     if not docs_dir.is_dir():
         raise FileNotFoundError(f"documents folder {docs_dir} does not exist")
-    return sorted(p for p in docs_dir.rglob("*")
-                  if p.is_file() and not p.name.startswith(".") and not p.name.endswith(META_SUFFIX)
-                  and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts))
+    return sorted(
+        p
+        for p in docs_dir.rglob("*")
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not p.name.endswith(META_SUFFIX)
+        and not any(part.startswith(".") for part in p.relative_to(docs_dir).parts)
+    )
 
 
 def file_digest(path: Path) -> str:
@@ -81,8 +86,7 @@ def _control_share(text: str) -> float:
     sample = text[:65536]
     if not sample:
         return 0.0
-    bad = sum(1 for ch in sample
-              if ch == "\ufffd" or (ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc"))
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ch not in "\t\n\r\f\v" and unicodedata.category(ch) == "Cc"))
     return bad / len(sample)
 
 
@@ -117,8 +121,7 @@ def _read_meta(path: Path, fallback_title: str) -> DocumentMeta:
         except (OSError, ValueError) as exc:
             raise DocumentError(f"{name} is not valid JSON ({exc}); fix or remove it; skipped") from exc
         if not isinstance(data, dict):
-            raise DocumentError(f"{name} must hold a JSON object, not {type(data).__name__}; "
-                                "fix or remove it; skipped")
+            raise DocumentError(f"{name} must hold a JSON object, not {type(data).__name__}; fix or remove it; skipped")
     year = data.get("year")
     try:
         year = int(year) if year not in (None, "") else None
@@ -151,15 +154,18 @@ def load_file(path: Path) -> tuple[RawDocument, list[str]]:
     name = display_name(path)
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
-        raise DocumentError(f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
-                            f"supported: {', '.join(sorted(SUPPORTED))}; skipped")
+        raise DocumentError(
+            f"{name}: unsupported file type {Path(name).suffix or '(none)'}; "
+            f"supported: {', '.join(sorted(SUPPORTED))}; skipped"
+        )
     try:
         size = path.stat().st_size
         if size == 0:
             raise DocumentError(f"{name}: empty file; skipped")
         if size > MAX_FILE_BYTES:
-            raise DocumentError(f"{name}: {size / 2**20:.0f} MiB is over the "
-                                f"{MAX_FILE_BYTES // 2**20} MiB limit per document; skipped")
+            raise DocumentError(
+                f"{name}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit per document; skipped"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{name}: cannot be read ({exc.strerror or exc}); skipped") from exc
@@ -178,11 +184,22 @@ def load_file(path: Path) -> tuple[RawDocument, list[str]]:
     meta = _read_meta(path, html_meta.get("title") or _first_line(text) or Path(name).stem)
     if html_meta:
         meta = DocumentMeta(
-            title=meta.title, authors=meta.authors or tuple(html_meta.get("authors", ())),
-            journal=meta.journal or html_meta.get("journal"), year=meta.year or html_meta.get("year"),
-            doi=meta.doi or html_meta.get("doi"), source=meta.source, doc_type=meta.doc_type)
-    raw = RawDocument(doc_id=doc_id_for(path), path=str(path).encode("utf-8", "backslashreplace").decode("utf-8"), text=text, fmt=fmt, meta=meta,
-                      sha256=file_digest(path))
+            title=meta.title,
+            authors=meta.authors or tuple(html_meta.get("authors", ())),
+            journal=meta.journal or html_meta.get("journal"),
+            year=meta.year or html_meta.get("year"),
+            doi=meta.doi or html_meta.get("doi"),
+            source=meta.source,
+            doc_type=meta.doc_type,
+        )
+    raw = RawDocument(
+        doc_id=doc_id_for(path),
+        path=str(path).encode("utf-8", "backslashreplace").decode("utf-8"),
+        text=text,
+        fmt=fmt,
+        meta=meta,
+        sha256=file_digest(path),
+    )
     return raw, warnings
 
 
@@ -208,8 +225,7 @@ def _pdf_text(path: Path, data: bytes) -> str:
     except (PyPdfError, ValueError, KeyError, OSError) as exc:
         raise DocumentError(f"{display_name(path)}: not a readable PDF ({exc}); skipped") from exc
     except Exception as exc:  # a hostile PDF can trip pypdf anywhere (recursion, struct, zlib)
-        raise DocumentError(f"{display_name(path)}: not a readable PDF ({type(exc).__name__}: {exc}); "
-                            "skipped") from exc
+        raise DocumentError(f"{display_name(path)}: not a readable PDF ({type(exc).__name__}: {exc}); skipped") from exc
 
 
 def load_folder(docs_dir: Path) -> LoadResult:
@@ -262,8 +278,9 @@ def _corpus_document(path: Path, n: int, line: bytes) -> RawDocument:
     # the title stands on its own first line, as in a .txt document, so cleaning reads it the same way
     text = f"{title}\n\n{body}" if title and body else title or body
     meta = DocumentMeta(title=title or _first_line(body) or doc_id)
-    return RawDocument(doc_id=doc_id, path=f"{path}#{doc_id}", text=text, fmt="txt", meta=meta,
-                       sha256=hashlib.sha256(line).hexdigest())
+    return RawDocument(
+        doc_id=doc_id, path=f"{path}#{doc_id}", text=text, fmt="txt", meta=meta, sha256=hashlib.sha256(line).hexdigest()
+    )
 
 
 def load_corpus(path: Path) -> LoadResult:
@@ -308,4 +325,3 @@ def document_sources(docs: Path) -> dict[str, str]:
             except OSError:
                 sources[doc_id] = "unreadable"
     return sources
-

@@ -53,8 +53,10 @@ PROBES = (
     "Opsoclonus-myoclonus syndrome in a child with neuroblastoma.",
     "What causes cerebellar hypoplasia?",
     "a",
-    ("Diffusion-weighted MRI showed restricted diffusion in both cerebellar hemispheres "
-     "two weeks after the infection, and the child recovered slowly over the following months."),
+    (
+        "Diffusion-weighted MRI showed restricted diffusion in both cerebellar hemispheres "
+        "two weeks after the infection, and the child recovered slowly over the following months."
+    ),
 )
 MIN_PROBE_COSINE = 0.9999
 
@@ -210,8 +212,9 @@ def _check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel 
     if entry.get("recipe") != RECIPES[variant.name]:
         return None, f"{variant.filename} was made another way ({entry.get('recipe')})"
     tokenizer = record.get("tokenizer_file")
-    if tokenizer and (not (folder / TOKENIZER_FILE).is_file()
-                      or sha256_file(folder / TOKENIZER_FILE) != tokenizer["sha256"]):
+    if tokenizer and (
+        not (folder / TOKENIZER_FILE).is_file() or sha256_file(folder / TOKENIZER_FILE) != tokenizer["sha256"]
+    ):
         return None, f"{TOKENIZER_FILE} is missing or altered"
     try:
         data = (folder / variant.filename).read_bytes()
@@ -220,8 +223,14 @@ def _check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel 
     sha = _sha256_bytes(data)
     if sha != entry.get("sha256"):
         return None, f"{variant.filename} is altered (sha256 {sha[:12]}…, recorded {str(entry.get('sha256'))[:12]}…)"
-    return VerifiedModel(data=data, sha256=sha, source_sha256=record["source_sha256"], folder=folder,
-                         record=record, source_files=fingerprint["files"]), ""
+    return VerifiedModel(
+        data=data,
+        sha256=sha,
+        source_sha256=record["source_sha256"],
+        folder=folder,
+        record=record,
+        source_files=fingerprint["files"],
+    ), ""
 
 
 def _refresh_source_stats(found: VerifiedModel) -> None:
@@ -266,8 +275,19 @@ def load_verified(model_name: str, source: Path, variant_name: str, log: Log | N
 
 def _make_in_child(model_name: str, source: Path, folder: Path, variant: Variant) -> None:
     """Export (and quantise) in a child process: torch stays out of the calling process."""
-    cmd = [sys.executable, "-m", "assistant.onnx_export", "--model", model_name, "--source", str(source),
-           "--out", str(folder), "--variant", variant.name]
+    cmd = [
+        sys.executable,
+        "-m",
+        "assistant.onnx_export",
+        "--model",
+        model_name,
+        "--source",
+        str(source),
+        "--out",
+        str(folder),
+        "--variant",
+        variant.name,
+    ]
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
@@ -347,9 +367,17 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(TokenEmbeddings(hf_model).eval(), tuple(dummy[n] for n in names), tmp,
-                              dynamo=False, input_names=names, output_names=["token_embeddings"],
-                              dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
+            torch.onnx.export(
+                TokenEmbeddings(hf_model).eval(),
+                tuple(dummy[n] for n in names),
+                tmp,
+                dynamo=False,
+                input_names=names,
+                output_names=["token_embeddings"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                do_constant_folding=True,
+            )
         data = Path(tmp).read_bytes()
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -358,30 +386,43 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
     theirs = np.asarray(st.encode(list(PROBES), convert_to_numpy=True), dtype=np.float32)
     cosines = [float(c) for c in _cosines(ours, theirs)]
     if min(cosines) < MIN_PROBE_COSINE:
-        raise ExportError(f"the ONNX encoder of {model_name} disagrees with sentence-transformers "
-                          f"(cosine {min(cosines):.6f} < {MIN_PROBE_COSINE}); the model may have modules "
-                          "this encoder does not run")
+        raise ExportError(
+            f"the ONNX encoder of {model_name} disagrees with sentence-transformers "
+            f"(cosine {min(cosines):.6f} < {MIN_PROBE_COSINE}); the model may have modules "
+            "this encoder does not run"
+        )
     write_atomic(folder / FP32_FILE, data)
     import onnxruntime
     import sentence_transformers
     import transformers
 
     fingerprint = source_fingerprint(source)
-    record.update({
-        "source_files": fingerprint["files"],
-        "source_sha256": fingerprint["sha256"],
-        "tokenizer_file": tokenizer_record,
-        "opset": OPSET,
-        "inputs": names,
-        "output": "token_embeddings",
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "sentence_transformers": sentence_transformers.__version__,
-                     "onnxruntime": onnxruntime.__version__},
-        "check": {"texts": len(PROBES), "min_cosine_to_sentence_transformers": min(cosines)},
-        "variants": {FP32.name: {"file": FP32_FILE, "sha256": _sha256_bytes(data), "bytes": len(data),
-                                 "recipe": RECIPES[FP32.name]}},
-        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })
+    record.update(
+        {
+            "source_files": fingerprint["files"],
+            "source_sha256": fingerprint["sha256"],
+            "tokenizer_file": tokenizer_record,
+            "opset": OPSET,
+            "inputs": names,
+            "output": "token_embeddings",
+            "versions": {
+                "torch": torch.__version__,
+                "transformers": transformers.__version__,
+                "sentence_transformers": sentence_transformers.__version__,
+                "onnxruntime": onnxruntime.__version__,
+            },
+            "check": {"texts": len(PROBES), "min_cosine_to_sentence_transformers": min(cosines)},
+            "variants": {
+                FP32.name: {
+                    "file": FP32_FILE,
+                    "sha256": _sha256_bytes(data),
+                    "bytes": len(data),
+                    "recipe": RECIPES[FP32.name],
+                }
+            },
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+    )
     _write_record(folder, record)
     return record
 
@@ -413,15 +454,24 @@ def quantize_int8(folder: Path) -> dict:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".quantize-") as tmp:
             out = Path(tmp) / INT8_FILE
             recipe = RECIPES[INT8.name]
-            quantize_dynamic(str(fp32), str(out), weight_type=getattr(QuantType, recipe["weight_type"]),
-                             per_channel=recipe["per_channel"])
+            quantize_dynamic(
+                str(fp32),
+                str(out),
+                weight_type=getattr(QuantType, recipe["weight_type"]),
+                per_channel=recipe["per_channel"],
+            )
             data = out.read_bytes()
     finally:
         logging.disable(logging.NOTSET)
     write_atomic(folder / INT8_FILE, data)
-    record["variants"][INT8.name] = {"file": INT8_FILE, "sha256": _sha256_bytes(data), "bytes": len(data),
-                                     "from": record["variants"][FP32.name]["sha256"],
-                                     "recipe": RECIPES[INT8.name], "onnx": onnx.__version__}
+    record["variants"][INT8.name] = {
+        "file": INT8_FILE,
+        "sha256": _sha256_bytes(data),
+        "bytes": len(data),
+        "from": record["variants"][FP32.name]["sha256"],
+        "recipe": RECIPES[INT8.name],
+        "onnx": onnx.__version__,
+    }
     _write_record(folder, record)
     return record
 

@@ -41,8 +41,9 @@ def prepare_question(question: object, limit: int) -> PreparedQuestion:
     if len(text) <= limit:
         return PreparedQuestion(original, text)
     text = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return PreparedQuestion(original, text,
-                            f"Your question was longer than {limit} characters; only the first {len(text)} were used.")
+    return PreparedQuestion(
+        original, text, f"Your question was longer than {limit} characters; only the first {len(text)} were used."
+    )
 
 
 def prepare_history(history: Sequence[object] | None, limit: int) -> tuple[Turn, ...]:

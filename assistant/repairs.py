@@ -85,8 +85,9 @@ def _forms(pattern: re.Pattern[str], text: str) -> dict[str, set[int]]:
     return out
 
 
-def _restore(text: str, start: int, end: int, hyphenated: dict[str, set[int]], spaced: dict[str, set[int]],
-             sentence_start: bool) -> Repair | None:
+def _restore(
+    text: str, start: int, end: int, hyphenated: dict[str, set[int]], spaced: dict[str, set[int]], sentence_start: bool
+) -> Repair | None:
     word = text[start:end]
     if not 4 <= len(word) <= MAX_GLUED or not (word.islower() or (word[0].isupper() and word[1:].islower())):
         return None  # acronyms, gene symbols and camel-case names ("EveryLife") are left alone
@@ -98,14 +99,14 @@ def _restore(text: str, start: int, end: int, hyphenated: dict[str, set[int]], s
     lower = word.lower()
     cuts = sorted(hyphenated.get(lower, ()))
     if len(cuts) == 1:  # the document spells it with a hyphen elsewhere
-        return Repair(start, end, word[:cuts[0]] + "-" + word[cuts[0]:])
+        return Repair(start, end, word[: cuts[0]] + "-" + word[cuts[0] :])
     cuts = sorted(spaced.get(lower, ()))
     if len(cuts) != 1 and frequency < ABSENT_ZIPF:
         cuts = _word_splits(word)
     if len(cuts) != 1:
         return None
-    dash = _dash(word[:cuts[0]], word[cuts[0]:])
-    return Repair(start, end, word[:cuts[0]] + dash + word[cuts[0]:]) if dash else None
+    dash = _dash(word[: cuts[0]], word[cuts[0] :])
+    return Repair(start, end, word[: cuts[0]] + dash + word[cuts[0] :]) if dash else None
 
 
 def _regions(sections: list[Section], tables: list[Table]) -> list[tuple[int, int]]:
@@ -141,7 +142,7 @@ def lost_dash_repairs(text: str, sections: list[Section], tables: list[Table]) -
         for m in WORD_RE.finditer(region):  # a region's edges are word edges (table cells)
             n_words += 1
             # a few characters back tell whether a sentence starts here (opening quotes, bullets skipped)
-            before = region[max(0, m.start() - 20):m.start()].rstrip(" \t\n\"'“‘(•*-–")
+            before = region[max(0, m.start() - 20) : m.start()].rstrip(" \t\n\"'“‘(•*-–")
             sentence_start = not before or before[-1] in ".!?:;"
             repair = _restore(text, start + m.start(), start + m.end(), hyphenated, spaced, sentence_start)
             if repair:

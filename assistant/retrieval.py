@@ -51,8 +51,9 @@ def rrf_fuse(rankings: list[list[int]], rrf_k: int = 60, weights: list[float] | 
 
 
 class Searcher:
-    def __init__(self, index: Index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0,
-                 focus_weight: float = 0.0) -> None:
+    def __init__(
+        self, index: Index, rrf_k: int = 60, candidates: int = 50, dense_weight: float = 1.0, focus_weight: float = 0.0
+    ) -> None:
         if dense_weight < 0:
             raise ValueError(f"dense_weight must be >= 0, got {dense_weight}")
         if focus_weight < 0:
@@ -89,8 +90,15 @@ class Searcher:
             lead |= self._leads.get(self.index.chunks[row].doc_id, frozenset())
         return complete(split_focus(question, lead, carried), self.index.bm25.vocabulary)
 
-    def candidates(self, query: str, query_vector: np.ndarray | None, n: int,
-                   retriever: Retriever = Retriever.HYBRID, question: str = "", carried: str = "") -> Candidates:
+    def candidates(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        n: int,
+        retriever: Retriever = Retriever.HYBRID,
+        question: str = "",
+        carried: str = "",
+    ) -> Candidates:
         """The dense and BM25 lists (``n`` each) that ``rank`` fuses. Given the ``question``
         (unexpanded) and the topic a follow-up ``carried``, its focus is split off by the leads
         of the first documents of those lists, and (hybrid) a BM25 list of the focus words alone
@@ -105,8 +113,14 @@ class Searcher:
         focused = self.lexical(focus.search_text, n) if focus.split and retriever is Retriever.HYBRID else []
         return Candidates(found.dense, found.lexical, tuple(focused), focus)
 
-    def rank(self, found: Candidates, k: int, retriever: Retriever = Retriever.HYBRID,
-             dense_weight: float | None = None, rrf_k: int | None = None) -> list[Hit]:
+    def rank(
+        self,
+        found: Candidates,
+        k: int,
+        retriever: Retriever = Retriever.HYBRID,
+        dense_weight: float | None = None,
+        rrf_k: int | None = None,
+    ) -> list[Hit]:
         """The top ``k`` chunks: one list, or both fused; duplicates merged, references last."""
         dmap, lmap = dict(found.dense), dict(found.lexical)
         if retriever is Retriever.DENSE:
@@ -136,12 +150,26 @@ class Searcher:
         """Candidates taken from each list for ``k`` results."""
         return max(self.candidates_per_list, k * 3)
 
-    def search(self, query: str, query_vector: np.ndarray | None, k: int,
-               retriever: Retriever = Retriever.HYBRID, question: str = "", carried: str = "") -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        k: int,
+        retriever: Retriever = Retriever.HYBRID,
+        question: str = "",
+        carried: str = "",
+    ) -> list[Hit]:
         return self.found(query, query_vector, k, retriever, question, carried)[0]
 
-    def found(self, query: str, query_vector: np.ndarray | None, k: int, retriever: Retriever = Retriever.HYBRID,
-              question: str = "", carried: str = "") -> tuple[list[Hit], Candidates]:
+    def found(
+        self,
+        query: str,
+        query_vector: np.ndarray | None,
+        k: int,
+        retriever: Retriever = Retriever.HYBRID,
+        question: str = "",
+        carried: str = "",
+    ) -> tuple[list[Hit], Candidates]:
         """The top ``k`` hits, and the candidate lists they were fused from (with the focus split)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")

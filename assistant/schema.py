@@ -172,7 +172,7 @@ class Document:
             if r.start >= end:
                 break
             if r.end <= end:
-                out.append(self.text[pos:r.start])
+                out.append(self.text[pos : r.start])
                 out.append(r.text)
                 pos = r.end
         out.append(self.text[pos:end])
@@ -234,8 +234,9 @@ class Chunk(_HasReadable):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
-        return cls(**{**data, "section_kind": SectionKind(data["section_kind"]),
-                      "sentence_ids": tuple(data["sentence_ids"])})
+        return cls(
+            **{**data, "section_kind": SectionKind(data["section_kind"]), "sentence_ids": tuple(data["sentence_ids"])}
+        )
 
 
 @dataclass(frozen=True)
@@ -335,23 +336,50 @@ class Response:
             "status": self.status.value,
             "message": self.message,
             "notice": self.notice,
-            "answer": None if self.answer is None else {
-                "text": self.answer.text, "passage": self.answer.passage,
-                "start": self.answer.start, "end": self.answer.end,
-                "doc_start": self.answer.doc_start, "doc_end": self.answer.doc_end,
+            "answer": None
+            if self.answer is None
+            else {
+                "text": self.answer.text,
+                "passage": self.answer.passage,
+                "start": self.answer.start,
+                "end": self.answer.end,
+                "doc_start": self.answer.doc_start,
+                "doc_end": self.answer.doc_end,
                 "score": round(self.answer.score, 4),
-                "kind": self.answer.kind.value, "display": self.answer.readable,
+                "kind": self.answer.kind.value,
+                "display": self.answer.readable,
             },
-            "alternatives": [{"text": a.text, "passage": a.passage, "start": a.start, "end": a.end,
-                              "score": round(a.score, 4), "display": a.readable} for a in self.alternatives],
+            "alternatives": [
+                {
+                    "text": a.text,
+                    "passage": a.passage,
+                    "start": a.start,
+                    "end": a.end,
+                    "score": round(a.score, 4),
+                    "display": a.readable,
+                }
+                for a in self.alternatives
+            ],
             "glossary": [asdict(g) for g in self.glossary],
             "passages": [
-                {"rank": p.rank, "doc_id": p.chunk.doc_id, "title": p.meta.title,
-                 "section": p.chunk.section, "text": p.chunk.text, "start": p.chunk.start,
-                 "end": p.chunk.end, "score": round(float(p.score), 6), "citation": p.citation,
-                 "evidence": p.evidence, "authors": list(p.meta.authors),
-                 "journal": p.meta.journal, "year": p.meta.year, "doi": p.meta.doi,
-                 "source": p.meta.source, "chunk_id": p.chunk.chunk_id}
+                {
+                    "rank": p.rank,
+                    "doc_id": p.chunk.doc_id,
+                    "title": p.meta.title,
+                    "section": p.chunk.section,
+                    "text": p.chunk.text,
+                    "start": p.chunk.start,
+                    "end": p.chunk.end,
+                    "score": round(float(p.score), 6),
+                    "citation": p.citation,
+                    "evidence": p.evidence,
+                    "authors": list(p.meta.authors),
+                    "journal": p.meta.journal,
+                    "year": p.meta.year,
+                    "doi": p.meta.doi,
+                    "source": p.meta.source,
+                    "chunk_id": p.chunk.chunk_id,
+                }
                 for p in self.passages
             ],
             "search_text": self.search_text,

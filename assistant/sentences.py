@@ -51,7 +51,7 @@ def split_paragraph(text: str, offset: int = 0) -> list[Span]:
         start = text.find(piece, cursor)
         if start < 0:  # pysbd offsets are a hint; the text itself decides
             start = max(seg.start, cursor)
-            piece = text[start:seg.end].strip()
+            piece = text[start : seg.end].strip()
             if not piece:
                 continue
         end = start + len(piece)
@@ -115,7 +115,8 @@ def document_units(doc: Document) -> list[SectionUnits]:
             elif section.kind is SectionKind.REFERENCES:
                 units.append(text_unit(doc, para.start, para.end))
             else:
-                units.extend(text_unit(doc, s.start, s.end)
-                             for s in split_paragraph(doc.text[para.start:para.end], para.start))
+                units.extend(
+                    text_unit(doc, s.start, s.end) for s in split_paragraph(doc.text[para.start : para.end], para.start)
+                )
         out.append(SectionUnits(section.title, section.kind, tuple(units)))
     return out

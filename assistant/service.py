@@ -119,8 +119,13 @@ class Assistant:
                     from .answering import Answerer
                     from .retrieval import Searcher
 
-                    self._searcher = Searcher(index, self.settings.rrf_k, self.settings.candidates,
-                                              self.settings.dense_weight, self.settings.focus_weight)
+                    self._searcher = Searcher(
+                        index,
+                        self.settings.rrf_k,
+                        self.settings.candidates,
+                        self.settings.dense_weight,
+                        self.settings.focus_weight,
+                    )
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
@@ -137,9 +142,14 @@ class Assistant:
         return threshold(self.settings.abstain_threshold)
 
     # -- asking --------------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[str | Turn | Response] = (),
-            audience: Audience | str = Audience.PARENT, k: int | None = None,
-            retriever: Retriever | str = Retriever.HYBRID) -> Response:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str | Turn | Response] = (),
+        audience: Audience | str = Audience.PARENT,
+        k: int | None = None,
+        retriever: Retriever | str = Retriever.HYBRID,
+    ) -> Response:
         """Answer one question, given the earlier turns of the conversation (questions, or
         Turns / Responses that also say what was answered)."""
         t0 = time.perf_counter()
@@ -149,9 +159,18 @@ class Assistant:
             raise ValueError(f"k must be at least 1, got {k}")
         prepared = prepare_question(question, self.settings.max_question_chars)
         if not prepared.text:
-            return Response(question=prepared.original, standalone_question="", audience=audience,
-                            retriever=retriever, abstained=True, answer=None, passages=(), message=EMPTY_QUESTION,
-                            status=Status.EMPTY_QUESTION, latency_ms=(time.perf_counter() - t0) * 1000)
+            return Response(
+                question=prepared.original,
+                standalone_question="",
+                audience=audience,
+                retriever=retriever,
+                abstained=True,
+                answer=None,
+                passages=(),
+                message=EMPTY_QUESTION,
+                status=Status.EMPTY_QUESTION,
+                latency_ms=(time.perf_counter() - t0) * 1000,
+            )
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
@@ -159,8 +178,13 @@ class Assistant:
         choice = self._choose(query, found, audience)
         return self._respond(prepared, query, choice, audience, retriever, t0)
 
-    def retrieve(self, question: str, history: Sequence[str | Turn | Response] = (), k: int | None = None,
-                 retriever: Retriever | str = Retriever.HYBRID) -> tuple[Passage, ...]:
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[str | Turn | Response] = (),
+        k: int | None = None,
+        retriever: Retriever | str = Retriever.HYBRID,
+    ) -> tuple[Passage, ...]:
         """The passages ``ask`` would answer from, by the same steps, without choosing an answer
         (what ``assistant beir`` ranks documents by)."""
         prepared = prepare_question(question, self.settings.max_question_chars)
@@ -199,8 +223,14 @@ class Assistant:
         text = standalone(question, turns)
         carried = carried_topic(question, turns)
         search_text = f"{expand(question)} ({carried})" if carried else expand(text)
-        return Query(text=text, search_text=search_text, vector=self.embedder.encode_query(search_text),
-                     context=answer_context(question, turns), turns=tuple(turns), carried=carried)
+        return Query(
+            text=text,
+            search_text=search_text,
+            vector=self.embedder.encode_query(search_text),
+            context=answer_context(question, turns),
+            turns=tuple(turns),
+            carried=carried,
+        )
 
     def _search(self, query: Query, k: int, retriever: Retriever) -> Retrieved:
         index = self.index
@@ -209,10 +239,22 @@ class Assistant:
         for rank, hit in enumerate(hits, start=1):
             chunk = index.chunks[hit.row]
             meta = index.documents[chunk.doc_id].meta
-            passages.append(Passage(rank=rank, chunk=chunk, score=hit.score, meta=meta,
-                                    evidence=meta.evidence_label, citation=citation(meta, chunk.section)))
-        return Retrieved(tuple(passages), found.focus, max((s for _, s in found.lexical), default=0.0),
-                         max((s for _, s in found.dense), default=0.0))
+            passages.append(
+                Passage(
+                    rank=rank,
+                    chunk=chunk,
+                    score=hit.score,
+                    meta=meta,
+                    evidence=meta.evidence_label,
+                    citation=citation(meta, chunk.section),
+                )
+            )
+        return Retrieved(
+            tuple(passages),
+            found.focus,
+            max((s for _, s in found.lexical), default=0.0),
+            max((s for _, s in found.dense), default=0.0),
+        )
 
     def focus_vector(self, query: Query, focus: Focus):
         """The asked aspect's query vector: the question re-encoded without its topic words (the
@@ -225,14 +267,29 @@ class Assistant:
         """Score every sentence of the top passages with the answer model; the passages keep
         their retrieval order (``retrieve`` gives the same)."""
         passages = found.passages[: self.settings.answer_depth]
-        ranked, confidence = self._answerer.choose(query.text, query.search_text, query.vector, list(passages),
-                                                   audience, query.context, found.focus,
-                                                   self.focus_vector(query, found.focus), found.top_bm25,
-                                                   found.top_dense)
+        ranked, confidence = self._answerer.choose(
+            query.text,
+            query.search_text,
+            query.vector,
+            list(passages),
+            audience,
+            query.context,
+            found.focus,
+            self.focus_vector(query, found.focus),
+            found.top_bm25,
+            found.top_dense,
+        )
         return Choice(found.passages, tuple(ranked), confidence)
 
-    def _respond(self, prepared: PreparedQuestion, query: Query, choice: Choice, audience: Audience,
-                 retriever: Retriever, t0: float) -> Response:
+    def _respond(
+        self,
+        prepared: PreparedQuestion,
+        query: Query,
+        choice: Choice,
+        audience: Audience,
+        retriever: Retriever,
+        t0: float,
+    ) -> Response:
         from .abstention import should_abstain
         from .glossary import cited, find_terms
 
@@ -248,12 +305,22 @@ class Assistant:
             answer = None if abstained else self._answer(best, passages)
             alternatives = () if abstained else self._alternatives(choice)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
-        return Response(question=prepared.original, standalone_question=query.text, audience=audience,
-                        retriever=retriever, abstained=abstained, answer=answer, passages=passages,
-                        glossary=tuple(cited(g, self.index.documents) for g in find_terms(answer.text)) if answer else (),
-                        message=NOT_ANSWERED if abstained else "", notice=notice, confidence=confidence,
-                        search_text=query.search_text, alternatives=alternatives,
-                        latency_ms=(time.perf_counter() - t0) * 1000)
+        return Response(
+            question=prepared.original,
+            standalone_question=query.text,
+            audience=audience,
+            retriever=retriever,
+            abstained=abstained,
+            answer=answer,
+            passages=passages,
+            glossary=tuple(cited(g, self.index.documents) for g in find_terms(answer.text)) if answer else (),
+            message=NOT_ANSWERED if abstained else "",
+            notice=notice,
+            confidence=confidence,
+            search_text=query.search_text,
+            alternatives=alternatives,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+        )
 
     def _document_fact(self, query: Query, passages: tuple[Passage, ...]):
         """For a question about a document itself (authors, journal, year, DOI, kind of article):
@@ -271,21 +338,36 @@ class Assistant:
         for c in alternatives(list(choice.ranked), self.index.sentences, 2, candidate_threshold()):
             p = choice.passages[c.passage]
             s = self.index.sentences[c.sentence_ids[0]]
-            text = self.index.documents[p.chunk.doc_id].text[c.start:c.end]
-            out.append(Alternative(text=text, passage=c.passage, start=c.start - p.chunk.start,
-                                   end=c.end - p.chunk.start, score=c.score,
-                                   display=s.readable if s.kind is SentenceKind.TABLE_ROW else ""))
+            text = self.index.documents[p.chunk.doc_id].text[c.start : c.end]
+            out.append(
+                Alternative(
+                    text=text,
+                    passage=c.passage,
+                    start=c.start - p.chunk.start,
+                    end=c.end - p.chunk.start,
+                    score=c.score,
+                    display=s.readable if s.kind is SentenceKind.TABLE_ROW else "",
+                )
+            )
         return tuple(out)
 
     def _answer(self, choice: Candidate, passages: tuple[Passage, ...]) -> Answer:
         """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
         p = passages[choice.passage]
-        text = self.index.documents[p.chunk.doc_id].text[choice.start:choice.end]
+        text = self.index.documents[p.chunk.doc_id].text[choice.start : choice.end]
         s = self.index.sentences[choice.sentence_ids[0]]
         row = s.kind is SentenceKind.TABLE_ROW
-        return Answer(text=text, passage=choice.passage, start=choice.start - p.chunk.start,
-                      end=choice.end - p.chunk.start, doc_start=choice.start, doc_end=choice.end, score=choice.score,
-                      kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE, display=s.readable if row else "")
+        return Answer(
+            text=text,
+            passage=choice.passage,
+            start=choice.start - p.chunk.start,
+            end=choice.end - p.chunk.start,
+            doc_start=choice.start,
+            doc_end=choice.end,
+            score=choice.score,
+            kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE,
+            display=s.readable if row else "",
+        )
 
     # -- context -------------------------------------------------------------------------
     def show(self, doc_id: str, at: int, end: int | None = None) -> Context:
@@ -306,6 +388,12 @@ class Assistant:
         else:
             start = at
         start, end = max(start, section.start), min(end, section.end)
-        return Context(doc_id=doc_id, title=doc.meta.title, section=section.title,
-                       text=doc.text[section.start:section.end], mark_start=start - section.start,
-                       mark_end=end - section.start, citation=citation(doc.meta, section.title))
+        return Context(
+            doc_id=doc_id,
+            title=doc.meta.title,
+            section=section.title,
+            text=doc.text[section.start : section.end],
+            mark_start=start - section.start,
+            mark_end=end - section.start,
+            citation=citation(doc.meta, section.title),
+        )

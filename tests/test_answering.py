@@ -21,8 +21,11 @@ def test_answer_names_the_molar_tooth_sign(assistant):
     assert not r.abstained and "molar tooth" in r.answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 10): the follow-up finds the treatment passage first but quotes "
-                   "'Despite the treatments, her neurological symptoms ... persisted', which names no treatment")
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 10): the follow-up finds the treatment passage first but quotes "
+    "'Despite the treatments, her neurological symptoms ... persisted', which names no treatment",
+)
 def test_followup_finds_the_treatment_text(assistant):
     r = assistant.ask("How is it treated?", history=["What is opsoclonus-myoclonus syndrome?"])
     assert "opsoclonus-myoclonus syndrome" in r.standalone_question.lower()
@@ -32,8 +35,7 @@ def test_followup_finds_the_treatment_text(assistant):
     assert any(t in r.answer.text for t in ("IVIg", "immunoglobulin", "corticosteroid", "immunotherapy"))
 
 
-@pytest.mark.parametrize("question", ["What is the capital of France?",
-                                      "What dose of rituximab is used for OMS?"])
+@pytest.mark.parametrize("question", ["What is the capital of France?", "What dose of rituximab is used for OMS?"])
 def test_out_of_scope_questions_abstain_and_show_related(assistant, question):
     r = assistant.ask(question)
     assert r.abstained and r.answer is None
@@ -50,10 +52,10 @@ def test_every_answer_is_verbatim_from_its_passage(assistant):
         if r.answer is None or r.answer.kind.value == "metadata":  # a metadata value is cited, not sliced
             continue
         passage = r.passages[r.answer.passage].chunk
-        assert passage.text[r.answer.start:r.answer.end] == r.answer.text
+        assert passage.text[r.answer.start : r.answer.end] == r.answer.text
         assert r.answer.text in passage.text
         doc = assistant.index.documents[passage.doc_id]
-        assert doc.text[r.answer.doc_start:r.answer.doc_end] == r.answer.text
+        assert doc.text[r.answer.doc_start : r.answer.doc_end] == r.answer.text
         checked += 1
     assert checked >= 100
 
@@ -88,8 +90,19 @@ def test_glossary_data_is_well_formed():
     data = json.loads(resources.files("assistant.data").joinpath("glossary.json").read_text(encoding="utf-8"))
     terms = [d["term"].lower() for d in data]
     assert len(terms) == len(set(terms)) >= 45
-    for needed in ("ataxia", "myoclonus", "opsoclonus", "hypoplasia", "cerebellum", "hydrocephalus", "neuroblastoma",
-                   "mri", "spect", "thrombocytopenia", "sensorium"):
+    for needed in (
+        "ataxia",
+        "myoclonus",
+        "opsoclonus",
+        "hypoplasia",
+        "cerebellum",
+        "hydrocephalus",
+        "neuroblastoma",
+        "mri",
+        "spect",
+        "thrombocytopenia",
+        "sensorium",
+    ):
         assert needed in terms, needed
     for d in data:
         assert d["source"] == "project-written" or d["source"].startswith("document: ")
@@ -100,7 +113,7 @@ def test_glossary_quotes_are_verbatim(assistant):
 
     for entry in all_entries():
         if entry.source.startswith("document: "):
-            doc_id, quote = entry.source[len("document: "):].split(" — ", 1)
+            doc_id, quote = entry.source[len("document: ") :].split(" — ", 1)
             raw = open(assistant.index.documents[doc_id].path, encoding="utf-8").read()
             assert quote[1:-1] in raw, entry.term
 
@@ -109,14 +122,17 @@ def test_show_marks_the_quote_in_its_section(assistant):
     r = assistant.ask("What proportion of children with OMS have a neuroblastoma?")
     a = r.answer
     ctx = assistant.show(r.passages[a.passage].chunk.doc_id, a.doc_start, a.doc_end)
-    assert ctx.text[ctx.mark_start:ctx.mark_end] == a.text
+    assert ctx.text[ctx.mark_start : ctx.mark_end] == a.text
     assert ctx.section == r.passages[a.passage].chunk.section
     with pytest.raises(KeyError, match="known"):
         assistant.show("no-such-doc", 0)
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 10): abstains (confidence under the threshold) although the "
-                   "genes sentence is among the candidates")
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 10): abstains (confidence under the threshold) although the "
+    "genes sentence is among the candidates",
+)
 def test_plain_words_question_finds_the_genes(assistant):
     r = assistant.ask("Does the small back part of the brain come from genes?", audience="parent")
     assert not r.abstained and "CACNA1A" in r.answer.text
@@ -134,7 +150,7 @@ def test_alternatives_are_distinct_from_the_answer(assistant):
     for alt in r.alternatives:
         assert alt.text != r.answer.text
         chunk = r.passages[alt.passage].chunk
-        assert chunk.text[alt.start:alt.end] == alt.text
+        assert chunk.text[alt.start : alt.end] == alt.text
         start = chunk.start + alt.start
         assert all(not (d == chunk.doc_id and start < e and s < start + len(alt.text)) for d, s, e in spans)
     assert len(r.to_json()["alternatives"]) == len(r.alternatives)
@@ -150,8 +166,9 @@ def test_a_table_header_is_never_quoted(assistant):
     r = assistant.ask("Which genes cause cerebellar hypoplasia?")
     passages = list(r.passages[:5])
     headers = {sid for p in passages for sid in p.chunk.sentence_ids}
-    sentences = tuple(replace(s, kind=SentenceKind.TABLE_HEADER) if s.sentence_id in headers else s
-                      for s in index.sentences)
+    sentences = tuple(
+        replace(s, kind=SentenceKind.TABLE_HEADER) if s.sentence_id in headers else s for s in index.sentences
+    )
     answerer = Answerer(replace(index, sentences=sentences))
     q = assistant._standalone("Which genes cause cerebellar hypoplasia?", ())
     assert answerer.candidates(q.text, q.search_text, q.vector, passages, r.audience) == []
@@ -176,8 +193,11 @@ def test_focus_split_separates_the_case_from_the_asked_aspect():
     assert "tummy bug" not in f.text and "better" in f.text
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 10): the case's own words still outweigh the asked aspect; "
-                   "quotes the mother's 'I was so scared ...' sentence")
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 10): the case's own words still outweigh the asked aspect; "
+    "quotes the mother's 'I was so scared ...' sentence",
+)
 def test_topic_and_aspect_parent_question_gets_the_aspect_sentence(assistant):
     r = assistant.ask("When the baby girl with the tummy bug went home, what did her scan show?", audience="parent")
     assert not r.abstained
@@ -186,8 +206,9 @@ def test_topic_and_aspect_parent_question_gets_the_aspect_sentence(assistant):
 
 def test_retrieve_gives_the_passages_ask_answers_from(assistant):
     q = "Was the wobbly girl's lump removed by an operation?"
-    assert [p.chunk.chunk_id for p in assistant.retrieve(q, k=5)] == \
-        [p.chunk.chunk_id for p in assistant.ask(q, k=5).passages]
+    assert [p.chunk.chunk_id for p in assistant.retrieve(q, k=5)] == [
+        p.chunk.chunk_id for p in assistant.ask(q, k=5).passages
+    ]
 
 
 def test_typed_questions_and_the_answer_type_gate():
@@ -220,8 +241,16 @@ def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
     first = assistant.ask("What is opsoclonus-myoclonus syndrome?")
     q = assistant._standalone("Is it painful?", [first.as_turn()])
     found = assistant._search(q, 10, Retriever.HYBRID)
-    _, x = assistant._answerer.features(q.text, q.search_text, q.vector, list(found.passages[:5]), first.audience,
-                                        q.context, found.focus, assistant.focus_vector(q, found.focus))
+    _, x = assistant._answerer.features(
+        q.text,
+        q.search_text,
+        q.vector,
+        list(found.passages[:5]),
+        first.audience,
+        q.context,
+        found.focus,
+        assistant.focus_vector(q, found.focus),
+    )
     assert x[0, FEATURES.index("unsupported")] == 1.0
 
 

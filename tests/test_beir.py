@@ -44,8 +44,9 @@ def make_dataset(root: Path) -> tuple[Path, Path]:
         for qid, text in QUERIES.items():
             fh.write(json.dumps({"_id": qid, "text": text}) + "\n")
     first = entries[0][0]
-    (dataset / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\r\n"
-                                               + "".join(f"{q}\t{first}\t1\r\n" for q in QUERIES), encoding="utf-8")
+    (dataset / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\r\n" + "".join(f"{q}\t{first}\t1\r\n" for q in QUERIES), encoding="utf-8"
+    )
     (dataset / "qrels" / "dev.tsv").write_text("".join(f"{q}\t{first}\t1\n" for q in QUERIES), encoding="utf-8")
     return dataset, folder
 
@@ -83,15 +84,35 @@ def test_beir_ranks_first_the_document_of_asks_first_passage(seed, tmp_path):
 def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     dataset, folder = seed
     written = tmp_path / "tuned.json"
-    out = cli("beir", str(dataset), "--index", str(tmp_path / "index"), "--tune-split", "dev",
-              "--write-settings", str(written), "--json", str(tmp_path / "m.json"), "--quiet")
+    out = cli(
+        "beir",
+        str(dataset),
+        "--index",
+        str(tmp_path / "index"),
+        "--tune-split",
+        "dev",
+        "--write-settings",
+        str(written),
+        "--json",
+        str(tmp_path / "m.json"),
+        "--quiet",
+    )
     assert out.returncode == 0, out.stderr
     values = json.loads(written.read_text())["settings"]
     assert values["dense_weight"] in B.DENSE_WEIGHTS and values["rrf_k"] in B.RRF_KS
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["tuning"]["split"] == "dev" and 0 <= metrics["results"]["hybrid"]["ndcg@10"] <= 1
-    asked = cli("ask", QUERIES["q3"], "--json", "--docs", str(folder), "--index", str(tmp_path / "plain"),
-                "--settings", str(written))
+    asked = cli(
+        "ask",
+        QUERIES["q3"],
+        "--json",
+        "--docs",
+        str(folder),
+        "--index",
+        str(tmp_path / "plain"),
+        "--settings",
+        str(written),
+    )
     assert asked.returncode == 0, asked.stderr
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"dense_weigth": 1}))

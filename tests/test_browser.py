@@ -21,8 +21,15 @@ from conftest import free_port
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TREATMENT = re.compile(r"IVIg|immunoglobulin|corticosteroid|steroid|immunotherapy", re.IGNORECASE)
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="window.__xss=1">'
@@ -36,8 +43,11 @@ HOSTILE_QUESTION = "How should children carry pumpkin lanterns in the lantern pa
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's Chromium at /usr/bin/chromium: "
-                       "run `make browser` (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="browser tests need Debian's Chromium at /usr/bin/chromium: "
+        "run `make browser` (apt-get install chromium)",
+    ),
 ]
 
 
@@ -52,9 +62,19 @@ def hostile_assistant(tmp_path_factory, assistant, settings, embedder):
     docs = base / "docs"
     shutil.copytree(settings.docs_dir, docs)
     (docs / "lantern-note.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
-    (docs / "lantern-note.meta.json").write_text(json.dumps({
-        "title": f"Lantern note {IMG} {SCRIPT}", "authors": [f"Mallory {SCRIPT}"], "journal": IMG,
-        "year": 2024, "doc_type": "case report", "source": "javascript:window.__xss=4"}), encoding="utf-8")
+    (docs / "lantern-note.meta.json").write_text(
+        json.dumps(
+            {
+                "title": f"Lantern note {IMG} {SCRIPT}",
+                "authors": [f"Mallory {SCRIPT}"],
+                "journal": IMG,
+                "year": 2024,
+                "doc_type": "case report",
+                "source": "javascript:window.__xss=4",
+            }
+        ),
+        encoding="utf-8",
+    )
     index = base / "index"
     shutil.copytree(settings.index_dir, index, symlinks=True)
     return Assistant(Settings(docs_dir=docs, index_dir=index), embedder=embedder).warm_up()
@@ -105,8 +125,10 @@ def opened(browser, url):
 
     pg.on("dialog", on_dialog)
     outside: list[str] = []  # the app works offline: every request stays on this machine
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:",
-                                                                                  "blob:")) else None)
+    pg.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
+    )
     pg.goto(url)
     pg.locator("#question textarea").wait_for(timeout=30_000)
     yield pg
@@ -328,8 +350,14 @@ def test_new_answer_fields_survive_the_chatbot(browser, settings):
     class Scripted(Assistant):
         def ask(self, question, history=(), audience="parent", **kwargs):
             answer = answers["year" if "year" in question else "table"]
-            return response(answer, Audience.parse(audience), alternatives=(alternative,), glossary=GLOSSARY, question=question,
-                            standalone=question)
+            return response(
+                answer,
+                Audience.parse(audience),
+                alternatives=(alternative,),
+                glossary=GLOSSARY,
+                question=question,
+                standalone=question,
+            )
 
         def show(self, doc_id, at, end=None):
             return Context(doc_id, "A document", "Results", TEXTS[0], 16, 16 + len(ROW), "Smith J, et al.")

@@ -23,21 +23,26 @@ def chunked(embedder):
 
 
 def test_sentence_splitter_copes_with_abbreviations_and_numbers():
-    text = ("Children, e.g. infants, are seen (Fig. 2). Diffusion (at b=1000 s/mm2) weighted (E) images were taken. "
-            "Kita 15, Nishi 7, Kita-Ku, Sapporo. The incidence is 0.18 cases per million.")
-    got = [text[s.start:s.end] for s in split_paragraph(text)]
-    assert got == ["Children, e.g. infants, are seen (Fig. 2).",
-                   "Diffusion (at b=1000 s/mm2) weighted (E) images were taken.",
-                   "Kita 15, Nishi 7, Kita-Ku, Sapporo.", "The incidence is 0.18 cases per million."]
+    text = (
+        "Children, e.g. infants, are seen (Fig. 2). Diffusion (at b=1000 s/mm2) weighted (E) images were taken. "
+        "Kita 15, Nishi 7, Kita-Ku, Sapporo. The incidence is 0.18 cases per million."
+    )
+    got = [text[s.start : s.end] for s in split_paragraph(text)]
+    assert got == [
+        "Children, e.g. infants, are seen (Fig. 2).",
+        "Diffusion (at b=1000 s/mm2) weighted (E) images were taken.",
+        "Kita 15, Nishi 7, Kita-Ku, Sapporo.",
+        "The incidence is 0.18 cases per million.",
+    ]
 
 
 def test_offsets_round_trip(chunked):
     docs, result = chunked
     assert result.chunks and result.sentences
     for c in result.chunks:
-        assert docs[c.doc_id].text[c.start:c.end] == c.text
+        assert docs[c.doc_id].text[c.start : c.end] == c.text
     for s in result.sentences:
-        assert docs[s.doc_id].text[s.start:s.end] == s.text
+        assert docs[s.doc_id].text[s.start : s.end] == s.text
         assert s.text == s.text.strip() and s.text
 
 
@@ -66,8 +71,11 @@ def test_chunks_respect_token_budget_and_model_limit(chunked, embedder):
 
 def test_overlap_repeats_whole_sentences(chunked):
     _, result = chunked
-    pairs = [(a, b) for a, b in zip(result.chunks, result.chunks[1:]) if a.doc_id == b.doc_id and a.section == b.section
-             and a.start != b.start]
+    pairs = [
+        (a, b)
+        for a, b in zip(result.chunks, result.chunks[1:])
+        if a.doc_id == b.doc_id and a.section == b.section and a.start != b.start
+    ]
     assert pairs, "some sections need more than one chunk"
     assert any(set(a.sentence_ids) & set(b.sentence_ids) for a, b in pairs)
     for a, b in pairs:
@@ -78,13 +86,22 @@ def test_overlong_sentence_is_split_not_truncated(embedder):
     from assistant.schema import Document, DocumentMeta, Section, SectionKind, Span
 
     text = " ".join(f"word{i} cerebellar" for i in range(400)) + "."
-    doc = Document("long", "long.txt", text, (Section("Body", SectionKind.BODY, 0, len(text), (Span(0, len(text)),)),),
-                   DocumentMeta("Long"), "x")
+    doc = Document(
+        "long",
+        "long.txt",
+        text,
+        (Section("Body", SectionKind.BODY, 0, len(text), (Span(0, len(text)),)),),
+        DocumentMeta("Long"),
+        "x",
+    )
     chunker = Chunker(ChunkingSettings(), count_tokens, embedder.count_tokens, embedder.max_seq_length)
     result = chunker.chunk_documents([doc])
     assert len(result.chunks) > 1 and result.warnings
-    joined = " ".join(c.text for c in result.chunks if c.sentence_ids[0] not in
-                      {i for prev in result.chunks[:result.chunks.index(c)] for i in prev.sentence_ids})
+    joined = " ".join(
+        c.text
+        for c in result.chunks
+        if c.sentence_ids[0] not in {i for prev in result.chunks[: result.chunks.index(c)] for i in prev.sentence_ids}
+    )
     assert re.sub(r"\s+", " ", joined).split() == text.split()
     assert all(c.n_model_tokens <= embedder.max_seq_length for c in result.chunks)
 
@@ -99,7 +116,7 @@ def test_chunk_display_is_the_readable_form_of_its_verbatim_text(chunked):
 
     docs, result = chunked
     table = next(c for c in result.chunks if "CASKXlinkedMicrocephaly" in c.text)
-    assert docs[table.doc_id].text[table.start:table.end] == table.text
+    assert docs[table.doc_id].text[table.start : table.end] == table.text
     assert "Gene: CASK; Mutation Type: X-linked; Typical Phenotype: Microcephaly" in table.display
     assert "CASKX" not in table.readable
     assert search_text(table.section, table) == f"{table.section}: {table.display}"
@@ -119,8 +136,14 @@ def test_an_over_long_sentence_is_split_into_the_longest_pieces_that_fit(embedde
 
     words = " ".join(f"word{i} of the very long unpunctuated sentence" for i in range(70))  # under one splitting window
     text = f"Findings\n\n{words}."
-    doc = Document("long", "long.txt", text, (Section("Findings", SectionKind.BODY, 10, len(text),
-                                                      (Span(10, len(text)),)),), DocumentMeta(title="Long"), "0")
+    doc = Document(
+        "long",
+        "long.txt",
+        text,
+        (Section("Findings", SectionKind.BODY, 10, len(text), (Span(10, len(text)),)),),
+        DocumentMeta(title="Long"),
+        "0",
+    )
     settings = ChunkingSettings()
     result = Chunker(settings, count_tokens, embedder.count_tokens, embedder.max_seq_length).chunk_documents([doc])
     pieces = result.sentences
@@ -130,6 +153,8 @@ def test_an_over_long_sentence_is_split_into_the_longest_pieces_that_fit(embedde
         assert count_tokens(p.text) <= settings.max_tokens
         assert embedder.count_tokens([search_text("Findings", p)])[0] <= embedder.max_seq_length
     for a, b in zip(pieces, pieces[1:]):  # each piece is the longest that fits: one more word would not
-        longer = text[a.start:b.start + len(b.text.split()[0])]
-        assert count_tokens(longer) > settings.max_tokens or \
-            embedder.count_tokens([f"Findings: {longer}"])[0] > embedder.max_seq_length
+        longer = text[a.start : b.start + len(b.text.split()[0])]
+        assert (
+            count_tokens(longer) > settings.max_tokens
+            or embedder.count_tokens([f"Findings: {longer}"])[0] > embedder.max_seq_length
+        )

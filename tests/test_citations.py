@@ -3,10 +3,19 @@
 from assistant.citations import citation, full_reference
 from assistant.schema import DocumentMeta
 
-CASE = DocumentMeta(title="A case", authors=("Takenaka J", "Hirata K"), journal="Asia Ocean J Nucl Med Biol",
-                    year=2023, doi="10.1/x", doc_type="case report")
-ARTICLE = DocumentMeta(title="Cerebellar Hypoplasia Causes: Understanding & Support [site copy]",
-                       journal="medicinecontact.com", source="https://example.org/a")
+CASE = DocumentMeta(
+    title="A case",
+    authors=("Takenaka J", "Hirata K"),
+    journal="Asia Ocean J Nucl Med Biol",
+    year=2023,
+    doi="10.1/x",
+    doc_type="case report",
+)
+ARTICLE = DocumentMeta(
+    title="Cerebellar Hypoplasia Causes: Understanding & Support [site copy]",
+    journal="medicinecontact.com",
+    source="https://example.org/a",
+)
 
 
 def test_citation_with_authors_journal_year_and_section():

@@ -27,8 +27,17 @@ def titles(doc) -> list[str]:
 
 def test_hyphenated_line_breaks_are_joined():
     doc = cleaned(NECROSIS)
-    for word in ("thrombocytopenia", "gastroenteritis", "ventriculoperitoneal", "analysis", "symmetrical",
-                 "conditions", "cerebellar tonsils", "established", "bilaterally symmetrical"):
+    for word in (
+        "thrombocytopenia",
+        "gastroenteritis",
+        "ventriculoperitoneal",
+        "analysis",
+        "symmetrical",
+        "conditions",
+        "cerebellar tonsils",
+        "established",
+        "bilaterally symmetrical",
+    ):
         assert word in doc.text, word
     assert "throm-" not in doc.text and "\n" not in doc.sections[0].title
     # a real hyphen stays where the hyphenated form is used elsewhere in the text
@@ -39,7 +48,7 @@ def test_hyphenated_line_breaks_are_joined():
 
 def test_hard_wrapped_lines_are_reflowed_and_page_breaks_joined():
     doc = cleaned(NECROSIS)
-    para = doc.text[doc.sections[0].paragraphs[0].start:doc.sections[0].paragraphs[0].end]
+    para = doc.text[doc.sections[0].paragraphs[0].start : doc.sections[0].paragraphs[0].end]
     assert para.startswith("A developmentally normal, previously well 1-year-old girl presented")
     assert "\n" not in para
     assert "striatal necrosis in children,5 the isolated extensive" in doc.text
@@ -60,16 +69,30 @@ def test_headings_and_captions_become_sections():
     assert {"Figure 1", "Figure 2", "Figure 3", "Discussion", "References"} <= set(titles(oms))
 
     article = cleaned(ARTICLE)
-    for t in ("Quick Snapshot", "What Is It?", "Genetic Causes › Key Genes Involved", "Conclusion",
-              "Treatment Options › TherapyFocused Care", "FAQs › How is cerebellar hypoplasia diagnosed?"):
+    for t in (
+        "Quick Snapshot",
+        "What Is It?",
+        "Genetic Causes › Key Genes Involved",
+        "Conclusion",
+        "Treatment Options › TherapyFocused Care",
+        "FAQs › How is cerebellar hypoplasia diagnosed?",
+    ):
         assert t in titles(article), t
     assert "\nTreatment Options\nTherapyFocused Care\n" in article.text
 
 
 def test_page_furniture_is_dropped():
     oms = cleaned(OMS).text
-    for junk in ("Please cite this paper as", "All rights reserved", "Corresponding author", "Open Access article",
-                 "<sup>", "Department of Diagnostic Imaging", "Received: 29 Jun 2022", "doi:10.22038"):
+    for junk in (
+        "Please cite this paper as",
+        "All rights reserved",
+        "Corresponding author",
+        "Open Access article",
+        "<sup>",
+        "Department of Diagnostic Imaging",
+        "Received: 29 Jun 2022",
+        "doi:10.22038",
+    ):
         assert junk not in oms, junk
     article = cleaned(ARTICLE).text
     for junk in ("Table Of Content", "Related Coverage", "Why Ribose Sparked", "Other Providers"):
@@ -83,7 +106,7 @@ def test_reference_list_is_its_own_section():
     oms = cleaned(OMS)
     refs = [s for s in oms.sections if s.kind is SectionKind.REFERENCES]
     assert len(refs) == 1 and len(refs[0].paragraphs) == 9
-    first = oms.text[refs[0].paragraphs[0].start:refs[0].paragraphs[0].end]
+    first = oms.text[refs[0].paragraphs[0].start : refs[0].paragraphs[0].end]
     assert first.startswith("Rössor T") and "*" not in first
     body = [s for s in oms.sections if s.kind is not SectionKind.REFERENCES]
     assert all(s.end <= refs[0].start for s in body)
@@ -99,8 +122,8 @@ def test_text_is_never_rewritten():
         doc = cleaned(path)
         for s in doc.sections:
             for p in s.paragraphs:
-                words = re.sub(r"[^a-z0-9]", "", doc.text[p.start:p.end].lower())
-                assert words in folded, (path.name, doc.text[p.start:p.start + 80])
+                words = re.sub(r"[^a-z0-9]", "", doc.text[p.start : p.end].lower())
+                assert words in folded, (path.name, doc.text[p.start : p.start + 80])
 
 
 def test_unreadable_files_are_skipped_with_a_warning(tmp_path):
@@ -117,9 +140,12 @@ def test_unreadable_files_are_skipped_with_a_warning(tmp_path):
 
 def test_html_loader_keeps_text_and_drops_scripts(tmp_path):
     page = tmp_path / "page.html"
-    page.write_text("<html><head><title>Ataxia guide</title><script>alert(1)</script></head><body>"
-                    "<h1>Ataxia guide</h1><h2>What is ataxia?</h2><p onclick=\"x()\">Ataxia means unsteady movement."
-                    "</p><ul><li>Falls</li></ul></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><head><title>Ataxia guide</title><script>alert(1)</script></head><body>"
+        '<h1>Ataxia guide</h1><h2>What is ataxia?</h2><p onclick="x()">Ataxia means unsteady movement.'
+        "</p><ul><li>Falls</li></ul></body></html>",
+        encoding="utf-8",
+    )
     raw, _ = load_file(page)
     doc = clean(raw)
     assert raw.meta.title == "Ataxia guide"
@@ -141,7 +167,7 @@ def test_table_with_lost_cell_separators_is_recovered():
     table = doc.tables[0]
 
     def cells(row):
-        return [doc.text[c.start:c.end] for c in row.cells]
+        return [doc.text[c.start : c.end] for c in row.cells]
 
     assert table.n_columns == 3 and cells(table.header) == ["Gene", "Mutation Type", "Typical Phenotype"]
     assert [cells(r) for r in table.rows] == [
@@ -149,7 +175,8 @@ def test_table_with_lost_cell_separators_is_recovered():
         ["ITPR1", "Lossoffunction", "Earlyonset ataxia, developmental delay"],
         ["KIF1A", "Dominant denovo", "Severe motor impairment, peripheral neuropathy"],
         ["CASK", "Xlinked", "Microcephaly, intellectual disability, cerebellar hypoplasia"],
-        ["BICD2", "Missense", "Lowerlimb weakness, spinal muscular atrophylike features"]]
+        ["BICD2", "Missense", "Lowerlimb weakness, spinal muscular atrophylike features"],
+    ]
     section = doc.section_at(table.header.start)
     assert section.title == "Genetic Causes › Key Genes Involved"
     for row in (table.header, *table.rows):  # each line is its own paragraph; its cells tile it
@@ -161,28 +188,32 @@ def test_table_with_lost_cell_separators_is_recovered():
 
 def test_other_tables_of_the_kind_are_recovered_and_prose_is_not_a_table(tmp_path):
     path = tmp_path / "scans.txt"
-    path.write_text("Scans In Childhood\n\nWhich Scan When\n\n"
-                    "ScanRadiation DoseBest For\n"
-                    "MRINoneSoft tissue, the cerebellum\n"
-                    "CTHighBleeding, fractures\n"
-                    "UltrasoundNoneNewborn brain through the fontanelle\n\n"
-                    "McDonald and the iPhone team\nwrote a paper on YouTube videos\nabout scans in children.\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Scans In Childhood\n\nWhich Scan When\n\n"
+        "ScanRadiation DoseBest For\n"
+        "MRINoneSoft tissue, the cerebellum\n"
+        "CTHighBleeding, fractures\n"
+        "UltrasoundNoneNewborn brain through the fontanelle\n\n"
+        "McDonald and the iPhone team\nwrote a paper on YouTube videos\nabout scans in children.\n",
+        encoding="utf-8",
+    )
     raw, _ = load_file(path)
     doc = clean(raw)
     assert len(doc.tables) == 1
     table = doc.tables[0]
-    assert [doc.text[c.start:c.end] for c in table.header.cells] == ["Scan", "Radiation Dose", "Best For"]
-    assert [[doc.text[c.start:c.end] for c in r.cells] for r in table.rows] == [
-        ["MRI", "None", "Soft tissue, the cerebellum"], ["CT", "High", "Bleeding, fractures"],
-        ["Ultrasound", "None", "Newborn brain through the fontanelle"]]
+    assert [doc.text[c.start : c.end] for c in table.header.cells] == ["Scan", "Radiation Dose", "Best For"]
+    assert [[doc.text[c.start : c.end] for c in r.cells] for r in table.rows] == [
+        ["MRI", "None", "Soft tissue, the cerebellum"],
+        ["CT", "High", "Bleeding, fractures"],
+        ["Ultrasound", "None", "Newborn brain through the fontanelle"],
+    ]
     assert "McDonald and the iPhone team wrote a paper" in doc.text  # prose re-flowed as before
 
 
 def test_lost_dashes_are_recorded_as_repairs_not_rewrites():
     doc = cleaned(ARTICLE)
     assert doc.repairs == tuple(sorted(doc.repairs, key=lambda r: r.start))
-    readings = {doc.text[r.start:r.end]: r.text for r in doc.repairs}
+    readings = {doc.text[r.start : r.end]: r.text for r in doc.repairs}
     assert readings["handeye"] == "hand-eye" and readings["eyemovement"] == "eye-movement"
     assert readings["expectedwhat"] == "expected—what" and readings["Xlinked"] == "X-linked"
     assert readings["denovo"] == "de-novo"  # the article spells "de‑novo" in its FAQ

@@ -14,17 +14,24 @@ PASSAGE_KEYS = {"rank", "doc_id", "title", "section", "text", "start", "end", "s
 
 def run_cli(*args, env_extra=None, timeout=300):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_ask_json_schema(settings, assistant):
-    out = run_cli("ask", "Which genes cause cerebellar hypoplasia?", "--json", "--docs", str(DOCS),
-                  "--index", str(settings.index_dir))
+    out = run_cli(
+        "ask",
+        "Which genes cause cerebellar hypoplasia?",
+        "--json",
+        "--docs",
+        str(DOCS),
+        "--index",
+        str(settings.index_dir),
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)  # exactly one object: json.loads fails on extra output
-    assert set(data) >= {"question", "standalone_question", "abstained", "answer", "passages", "latency_ms",
-                         "glossary"}
+    assert set(data) >= {"question", "standalone_question", "abstained", "answer", "passages", "latency_ms", "glossary"}
     assert isinstance(data["abstained"], bool) and isinstance(data["latency_ms"], float)
     assert data["question"] == data["standalone_question"] == "Which genes cause cerebellar hypoplasia?"
     assert len(data["passages"]) == 5
@@ -40,9 +47,23 @@ def test_ask_json_schema(settings, assistant):
 
 
 def test_ask_history_and_options(settings, assistant):
-    out = run_cli("ask", "How is it treated?", "--history", "What is opsoclonus-myoclonus syndrome?", "--k", "3",
-                  "--retriever", "bm25", "--audience", "clinician", "--json", "--docs", str(DOCS),
-                  "--index", str(settings.index_dir))
+    out = run_cli(
+        "ask",
+        "How is it treated?",
+        "--history",
+        "What is opsoclonus-myoclonus syndrome?",
+        "--k",
+        "3",
+        "--retriever",
+        "bm25",
+        "--audience",
+        "clinician",
+        "--json",
+        "--docs",
+        str(DOCS),
+        "--index",
+        str(settings.index_dir),
+    )
     data = json.loads(out.stdout)
     assert len(data["passages"]) == 3 and data["retriever"] == "bm25"
     assert data["standalone_question"] == "How is opsoclonus-myoclonus syndrome treated?"

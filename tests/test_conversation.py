@@ -7,8 +7,10 @@ from assistant.schema import Turn
 
 
 def test_pronoun_followup_takes_the_topic():
-    assert standalone("How is it treated?", ["What is opsoclonus-myoclonus syndrome?"]) == \
-        "How is opsoclonus-myoclonus syndrome treated?"
+    assert (
+        standalone("How is it treated?", ["What is opsoclonus-myoclonus syndrome?"])
+        == "How is opsoclonus-myoclonus syndrome treated?"
+    )
 
 
 def test_elliptical_followup_carries_topic_words():
@@ -36,8 +38,15 @@ def test_followups_improve_retrieval(assistant):
 
 
 def test_turns_carry_the_earlier_answer_place():
-    turns = [Turn("What is opsoclonus-myoclonus syndrome?", "OMS is ...", "oms-doc", "Discussion",
-                  "What is opsoclonus-myoclonus syndrome?")]
+    turns = [
+        Turn(
+            "What is opsoclonus-myoclonus syndrome?",
+            "OMS is ...",
+            "oms-doc",
+            "Discussion",
+            "What is opsoclonus-myoclonus syndrome?",
+        )
+    ]
     assert "opsoclonus-myoclonus syndrome" in standalone("What about treatment?", turns)
     ctx = answer_context("What about treatment?", turns)
     assert ctx.followup and ctx.doc_id == "oms-doc" and ctx.section == "Discussion"

@@ -102,8 +102,18 @@ def test_token_counts_match_the_model_tokenizer_untruncated(fp32, seed_texts, re
     assert fp32.count_tokens([]) == []
 
 
-@pytest.mark.parametrize("modes", [("cls",), ("max",), ("mean",), ("mean_sqrt_len_tokens",), ("weightedmean",),
-                                   ("lasttoken",), ("cls", "max", "mean")])
+@pytest.mark.parametrize(
+    "modes",
+    [
+        ("cls",),
+        ("max",),
+        ("mean",),
+        ("mean_sqrt_len_tokens",),
+        ("weightedmean",),
+        ("lasttoken",),
+        ("cls", "max", "mean"),
+    ],
+)
 def test_pooling_matches_sentence_transformers(modes):
     import torch
     from sentence_transformers.models import Pooling
@@ -135,10 +145,15 @@ def _config_copy(tmp_path, pooling: dict | None = None, normalize: bool = True, 
 
 def test_layout_reads_the_sentence_transformers_config(tmp_path):
     layout = ModelLayout.from_folder(resolve_model(DEFAULT_MODEL))
-    assert (layout.pooling, layout.normalize, layout.max_seq_length, layout.do_lower_case) == (("mean",), True, 256,
-                                                                                               False)
-    other = ModelLayout.from_folder(_config_copy(tmp_path, pooling={"pooling_mode": ["max", "cls"]}, normalize=False,
-                                                 max_len=None))
+    assert (layout.pooling, layout.normalize, layout.max_seq_length, layout.do_lower_case) == (
+        ("mean",),
+        True,
+        256,
+        False,
+    )
+    other = ModelLayout.from_folder(
+        _config_copy(tmp_path, pooling={"pooling_mode": ["max", "cls"]}, normalize=False, max_len=None)
+    )
     # sentence-transformers' order, not the file's; without sentence_bert_config.json the tokenizer's length
     assert (other.pooling, other.normalize, other.max_seq_length) == (("cls", "max"), False, 512)
 
@@ -186,9 +201,18 @@ def test_encoder_and_threads_come_from_the_environment(monkeypatch):
 def test_describe_records_the_encoder(fp32):
     d = fp32.describe()
     record = read_record(model_folder(DEFAULT_MODEL))
-    assert d == {"model": DEFAULT_MODEL, "backend": "onnx", "dimension": 384, "max_seq_length": 256,
-                 "pooling": ["mean"], "normalize": True, "onnx_sha256": record["variants"]["onnx"]["sha256"],
-                 "source_sha256": record["source_sha256"], "threads": 1, "runtime": d["runtime"]}
+    assert d == {
+        "model": DEFAULT_MODEL,
+        "backend": "onnx",
+        "dimension": 384,
+        "max_seq_length": 256,
+        "pooling": ["mean"],
+        "normalize": True,
+        "onnx_sha256": record["variants"]["onnx"]["sha256"],
+        "source_sha256": record["source_sha256"],
+        "threads": 1,
+        "runtime": d["runtime"],
+    }
     assert set(VECTOR_KEYS) <= set(d) and json.loads(json.dumps(d)) == d
     assert encoder_changes(d, d) == []
     assert encoder_changes(d, {**d, "threads": 2}) == []  # threads do not change the vectors
@@ -250,8 +274,12 @@ def test_damage_is_detected_before_reading(cache_copy, damage):
         (cache_copy / RECORD).write_text(json.dumps(record))
     found, why = _check(cache_copy, Path(source), FP32)
     assert found is None
-    assert {"truncated": "altered", "flipped": "altered", "missing": "missing",
-            "source changed": "source model's files changed"}[damage] in why
+    assert {
+        "truncated": "altered",
+        "flipped": "altered",
+        "missing": "missing",
+        "source changed": "source model's files changed",
+    }[damage] in why
 
 
 def test_a_reinstalled_model_is_hashed_once_then_trusted_by_stat(cache_copy):
@@ -286,8 +314,9 @@ def test_an_answered_question_imports_no_torch(settings, assistant):
         response = Assistant(settings).ask("What causes cerebellar hypoplasia?")
         print(len(response.passages), [m for m in {HEAVY!r} if m in sys.modules])
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False
+    )
     assert out.returncode == 0, out.stderr
     n_passages, heavy = out.stdout.strip().split(" ", 1)
     assert int(n_passages) > 0 and heavy == "[]", out.stdout

@@ -46,8 +46,16 @@ def cli_env() -> dict:
 
 
 def build_cmd(settings: Settings, *extra: str) -> list[str]:
-    return [str(ASSISTANT_BIN), "build", "--docs", str(settings.docs_dir), "--index", str(settings.index_dir),
-            "--quiet", *extra]
+    return [
+        str(ASSISTANT_BIN),
+        "build",
+        "--docs",
+        str(settings.docs_dir),
+        "--index",
+        str(settings.index_dir),
+        "--quiet",
+        *extra,
+    ]
 
 
 def current_build(settings: Settings) -> Path:
@@ -138,17 +146,24 @@ CORRUPT = {  # detected on load as corrupt or missing
     "manifest_file_outside_build": _foreign_manifest(lambda m: m["files"].__setitem__("../../x", "0" * 64)),
     "other_dimension_faiss": _other_dimension,
     "build_folder_gone": lambda b: shutil.rmtree(b),
-    "current_is_a_file": lambda b: (shutil.rmtree(b), (b.parent.parent / "current").unlink(),
-                                    (b.parent.parent / "current").write_text("not a link")),
-    "current_is_a_folder": lambda b: ((b.parent.parent / "current").unlink(),
-                                      shutil.copytree(b, b.parent.parent / "current"),
-                                      _truncate(b.parent.parent / "current" / "chunks.jsonl")),
-    "index_folder_emptied": lambda b: [shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-                                       for p in list(b.parent.parent.iterdir())],
+    "current_is_a_file": lambda b: (
+        shutil.rmtree(b),
+        (b.parent.parent / "current").unlink(),
+        (b.parent.parent / "current").write_text("not a link"),
+    ),
+    "current_is_a_folder": lambda b: (
+        (b.parent.parent / "current").unlink(),
+        shutil.copytree(b, b.parent.parent / "current"),
+        _truncate(b.parent.parent / "current" / "chunks.jsonl"),
+    ),
+    "index_folder_emptied": lambda b: [
+        shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink() for p in list(b.parent.parent.iterdir())
+    ],
 }
 STALE = {  # a complete index built another way: loads, but ensure_index sees it is stale
-    "other_model": _foreign_manifest(lambda m: (m["model"].__setitem__("name", "other/model"),
-                                                m["fingerprint"].__setitem__("model", "other/model"))),
+    "other_model": _foreign_manifest(
+        lambda m: (m["model"].__setitem__("name", "other/model"), m["fingerprint"].__setitem__("model", "other/model"))
+    ),
     "other_pipeline_version": _foreign_manifest(lambda m: m["fingerprint"].__setitem__("pipeline", -1)),
     "other_chunking": _foreign_manifest(lambda m: m["fingerprint"]["chunking"].__setitem__("max_tokens", 999)),
     "other_documents_folder": _foreign_manifest(lambda m: m.__setitem__("docs_dir", "/somewhere/else")),
@@ -200,9 +215,22 @@ def test_damaged_index_without_documents_is_a_clear_message(small, embedder):
     assert "\n" not in msg
     with pytest.raises(AssistantError, match="cannot be rebuilt"):
         Assistant(settings, embedder=embedder).ask("What did MRI show?")
-    proc = subprocess.run([str(ASSISTANT_BIN), "ask", "What did MRI show?", "--json", "--docs",
-                           str(settings.docs_dir), "--index", str(settings.index_dir)],
-                          capture_output=True, text=True, env=cli_env(), timeout=HANG)
+    proc = subprocess.run(
+        [
+            str(ASSISTANT_BIN),
+            "ask",
+            "What did MRI show?",
+            "--json",
+            "--docs",
+            str(settings.docs_dir),
+            "--index",
+            str(settings.index_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=HANG,
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.strip().count("\n") == 0, proc.stderr
     assert proc.stderr.startswith("error:") and "cannot be rebuilt" in proc.stderr
@@ -263,9 +291,12 @@ indexer.build_index(Settings(docs_dir=docs, index_dir=index), progress=False, lo
 def _kill_at(settings: Settings, point: str, tmp_path: Path) -> None:
     """Run a build that stops at ``point``; SIGKILL it there."""
     flag = tmp_path / f"paused-{point}"
-    proc = subprocess.Popen([sys.executable, "-c", PAUSED_BUILD, point, str(flag), str(settings.docs_dir),
-                             str(settings.index_dir)], env=cli_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_BUILD, point, str(flag), str(settings.docs_dir), str(settings.index_dir)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + HANG
     while not flag.exists():
         if proc.poll() is not None:
@@ -322,8 +353,10 @@ def test_build_killed_while_writing_leaves_the_index_intact(three_docs, embedder
 # -- two builds at once ------------------------------------------------------------------------
 def test_two_builds_at_once_do_not_corrupt_each_other(docs_copy, tmp_path, embedder):
     settings = Settings(docs_dir=docs_copy, index_dir=tmp_path / "index")
-    procs = [subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env=cli_env()) for _ in range(2)]
+    procs = [
+        subprocess.Popen(build_cmd(settings, "--force"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env())
+        for _ in range(2)
+    ]
     # meanwhile a reader keeps loading: every load it gets is complete and verified
     loads, errors = 0, []
     deadline = time.monotonic() + HANG

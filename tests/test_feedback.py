@@ -33,8 +33,13 @@ def test_one_line_per_vote_with_all_fields(tmp_path):
     log = FeedbackLog(tmp_path / "feedback.jsonl")
     cites = [{"rank": 1, "doc_id": "d", "chunk_id": 3, "start": 10, "end": 90, "cited": True}]
     log.vote(vote=True, question="What is OMS?", answer="OMS is rare.", citations=cites, audience="parent")
-    log.vote(vote=False, question="Line\nbreak \u2028 and <b>html</b>", answer="", abstained=True,
-             message="The documents don't answer this.")
+    log.vote(
+        vote=False,
+        question="Line\nbreak \u2028 and <b>html</b>",
+        answer="",
+        abstained=True,
+        message="The documents don't answer this.",
+    )
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").split("\n")
     assert lines[-1] == "" and len(lines) == 3  # exactly two lines, each ending in \n
     first, second = (json.loads(x) for x in lines[:2])

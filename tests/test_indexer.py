@@ -28,8 +28,11 @@ def test_manifest_records_model_settings_and_hashes(small, embedder):
     assert m["model"] == {"name": settings.model, "dimension": 384, "max_seq_length": embedder.max_seq_length}
     assert m["chunking"]["max_tokens"] == settings.chunking.max_tokens
     assert m["package_version"] and m["format_version"] == 1
-    assert set(m["sources"]) == {"postinfective-cerebellar-necrosis", "oms-neuroblastoma-cerebellar-hypoperfusion",
-                                 "cerebellar-hypoplasia-causes"}
+    assert set(m["sources"]) == {
+        "postinfective-cerebellar-necrosis",
+        "oms-neuroblastoma-cerebellar-hypoperfusion",
+        "cerebellar-hypoplasia-causes",
+    }
     assert all(len(h) == 64 for h in m["files"].values())
     assert {"dense.faiss", "chunks.jsonl", "chunk_vectors.npy"} <= set(m["files"])
     assert report.chunks == m["counts"]["chunks"] > 0
@@ -47,8 +50,9 @@ def test_fresh_index_is_not_stale_and_loads(small):
 def test_changed_document_is_stale_and_only_it_is_reembedded(small, embedder):
     settings, first = small
     path = settings.docs_dir / "postinfective-cerebellar-necrosis.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nAddendum\n\nThe child walked alone at two years.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nAddendum\n\nThe child walked alone at two years.\n", encoding="utf-8"
+    )
     assert stale_reasons(settings, manifest(settings)) == ["document changed: postinfective-cerebellar-necrosis"]
     index = ensure_index(settings, embedder=embedder, log=lambda m: None)
     assert any("walked alone" in c.text for c in index.chunks)
@@ -61,8 +65,11 @@ def test_changed_document_is_stale_and_only_it_is_reembedded(small, embedder):
 
 def test_settings_change_makes_the_index_stale(small):
     settings, _ = small
-    other = Settings(docs_dir=settings.docs_dir, index_dir=settings.index_dir,
-                     chunking=ChunkingSettings(max_tokens=100, overlap_tokens=20))
+    other = Settings(
+        docs_dir=settings.docs_dir,
+        index_dir=settings.index_dir,
+        chunking=ChunkingSettings(max_tokens=100, overlap_tokens=20),
+    )
     assert "model or chunking settings changed" in stale_reasons(other, manifest(settings))
 
 

@@ -10,8 +10,10 @@ from assistant.lay_terms import expand, expansions
 def test_the_lexicon_maps_to_terms_the_documents_use():
     from pathlib import Path
 
-    docs = " ".join(p.read_text(encoding="utf-8").lower() for p in
-                    (Path(__file__).resolve().parent.parent / "docs_src").glob("*.[tm][xd]*"))
+    docs = " ".join(
+        p.read_text(encoding="utf-8").lower()
+        for p in (Path(__file__).resolve().parent.parent / "docs_src").glob("*.[tm][xd]*")
+    )
     data = json.loads(resources.files("assistant.data").joinpath("lay_terms.json").read_text(encoding="utf-8"))
     terms = [t for row in data["terms"] for t in row["medical"]]
     joined = " ".join(docs.split())

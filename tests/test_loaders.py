@@ -38,8 +38,10 @@ XSS_HTML = """<!doctype html><html><head><title>Hostile page</title>
 <iframe src="javascript:alert('frame')"></iframe><!-- alert('comment') -->
 <p>Escaped markup stays text: &lt;i&gt;kept&lt;/i&gt;</p>
 </body></html>"""
-XSS_TEXT = ("# Wallaby notes\n\nThe wallaby cerebellum was examined. <script>alert('md')</script> "
-            "<img src=x onerror=\"alert('md img')\"> [click](javascript:alert('md link'))\n")
+XSS_TEXT = (
+    "# Wallaby notes\n\nThe wallaby cerebellum was examined. <script>alert('md')</script> "
+    "<img src=x onerror=\"alert('md img')\"> [click](javascript:alert('md link'))\n"
+)
 
 GOOD_EXTRA = {  # file name -> a sentence only that file has
     "notes with spaces.txt": "The numbat cerebellum is small.",
@@ -71,8 +73,9 @@ def bad_folder(tmp_path_factory):
     (docs / "noise.md").write_bytes(bytes((i * 7919 % 254) + 1 for i in range(20000)))  # no NUL, no text
     (docs / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2048))
     (docs / "archive").write_bytes(b"PK\x03\x04" + os.urandom(512))
-    (docs / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
-                                      os.urandom(300))
+    (docs / "broken.pdf").write_bytes(
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + os.urandom(300)
+    )
     line = b"The cerebellum coordinates movement and balance in every child. " * 16 + b"\n"
     with (docs / "huge.txt").open("wb") as fh:
         for _ in range(HUGE_BYTES // len(line) + 1):
@@ -84,8 +87,9 @@ def bad_folder(tmp_path_factory):
     (docs / "not-json.txt").write_text("The mulgara cerebellum is tiny.\n")
     (docs / "not-json.meta.json").write_text("{title: oops")
     (docs / "only-punctuation.txt").write_text("... --- *** !!! ???\n\n" * 20)
-    (docs / "windows-1252.txt").write_bytes("The caf\xe9 owner\u2019s child had an unsteady gait; "
-                                            "the ph\xe6ochromocytoma was ruled out.\n".encode("cp1252"))
+    (docs / "windows-1252.txt").write_bytes(
+        "The caf\xe9 owner\u2019s child had an unsteady gait; the ph\xe6ochromocytoma was ruled out.\n".encode("cp1252")
+    )
     (docs / "utf16.txt").write_bytes("The antechinus gait was clumsy.\n".encode("utf-16"))
     for name, sentence in GOOD_EXTRA.items():
         (docs / name).write_text(f"# Small note\n\n{sentence} It was measured twice.\n", encoding="utf-8")
@@ -121,7 +125,8 @@ def test_each_bad_file_is_reported_once_with_its_reason(built):
         assert "\n" not in w and ("skipped" in w or "fix or remove" in w), w
         assert any(name in line for line in logged)  # also shown while building
     assert "MiB" in warning_for(report, "huge.txt") and f"{MAX_FILE_BYTES // 2**20} MiB" in warning_for(
-        report, "huge.txt")
+        report, "huge.txt"
+    )
     assert "Windows-1252" in warning_for(report, "windows-1252.txt")  # read, with a warning
     manifest = IndexStore(settings.index_dir).read_manifest()
     assert manifest["warnings"] == report.warnings  # kept in the manifest for later
@@ -135,8 +140,16 @@ def test_the_rest_is_indexed(built):
     ids = set(index.documents)
     real = {doc_id_for(p) for p in DOCS.iterdir() if not p.name.endswith(".meta.json")}
     assert real <= ids
-    good = [*GOOD_EXTRA, "windows-1252.txt", "utf16.txt", "hostile.html", "hostile-markdown.md", "hostile-text.txt", "dup.md",
-            os.fsdecode(b"caf\xe9-latin1-name.txt")]
+    good = [
+        *GOOD_EXTRA,
+        "windows-1252.txt",
+        "utf16.txt",
+        "hostile.html",
+        "hostile-markdown.md",
+        "hostile-text.txt",
+        "dup.md",
+        os.fsdecode(b"caf\xe9-latin1-name.txt"),
+    ]
     for name in good:
         assert doc_id_for(Path(name)) in ids, name
     for name in BAD:
@@ -179,8 +192,18 @@ def test_html_scripts_and_handlers_are_dropped(built):
     doc = load_index(settings).documents[doc_id_for(Path("hostile.html"))]
     assert "quokka vermis was measured" in doc.text.lower()
     low = doc.text.lower()
-    for gone in ("alert(", "__xss", "onload", "onclick", "onerror", "onmouseover", "javascript:", "<script",
-                 "expression(", "comment"):
+    for gone in (
+        "alert(",
+        "__xss",
+        "onload",
+        "onclick",
+        "onerror",
+        "onmouseover",
+        "javascript:",
+        "<script",
+        "expression(",
+        "comment",
+    ):
         assert gone not in low, gone
     # markup the author escaped is the page's text, kept as text (and escaped again by the UI)
     assert "<i>kept</i>" in doc.text
@@ -193,9 +216,11 @@ def test_markup_in_text_documents_is_inert_in_every_output(built, embedder):
 
     settings, _, _ = built
     assistant = Assistant(settings, embedder=embedder)
-    for animal, q in (("wallaby", "What about the wallaby cerebellum?"),
-                      ("pademelon", "What about the pademelon cerebellum?"),
-                      ("quokka", "What about the quokka vermis?")):
+    for animal, q in (
+        ("wallaby", "What about the wallaby cerebellum?"),
+        ("pademelon", "What about the pademelon cerebellum?"),
+        ("quokka", "What about the quokka vermis?"),
+    ):
         resp = assistant.ask(q, retriever="bm25")
         assert animal in resp.passages[0].chunk.text.lower()
         out = json.dumps(resp.to_json())  # the CLI's --json and the API: markup is a JSON string

@@ -12,13 +12,16 @@ from assistant.evaluation import metrics as M
 
 
 # -- normalisation ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("Post-infective\ncerebellar – necrosis", "postinfectivecerebellarnecrosis"),
-    ("Café naïve ﬁbre", "cafenaivefibre"),  # accents and the ligature fold to ASCII
-    ("IVIg (2 g/kg)", "ivig2gkg"),
-    ("  ", ""),
-    ("1-year-old", "1yearold"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Post-infective\ncerebellar – necrosis", "postinfectivecerebellarnecrosis"),
+        ("Café naïve ﬁbre", "cafenaivefibre"),  # accents and the ligature fold to ASCII
+        ("IVIg (2 g/kg)", "ivig2gkg"),
+        ("  ", ""),
+        ("1-year-old", "1yearold"),
+    ],
+)
 def test_normalize(text, expected):
     assert M.normalize(text) == expected
 

@@ -13,33 +13,66 @@ from assistant.evaluation import qa as E
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "train.jsonl"
-REQUIRED = {"n", "answerable", "unanswerable", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy",
-            "abstention_rate", "false_abstention_rate", "latency_ms", "by_audience", "failures", "followups",
-            "retriever"}
+REQUIRED = {
+    "n",
+    "answerable",
+    "unanswerable",
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr",
+    "answer_accuracy",
+    "abstention_rate",
+    "false_abstention_rate",
+    "latency_ms",
+    "by_audience",
+    "failures",
+    "followups",
+    "retriever",
+}
 
 
 # -- the QA file -----------------------------------------------------------------------------
 def test_parse_qa_defaults():
-    items = E.parse_qa(['{"id": "a", "question": "Q?", "evidence": ["e"], "answer": ["x"]}', "",
-                        '{"id": "b", "question": "Q2?", "answerable": false, "history": ["earlier"],'
-                        ' "audience": "clinician"}'])
+    items = E.parse_qa(
+        [
+            '{"id": "a", "question": "Q?", "evidence": ["e"], "answer": ["x"]}',
+            "",
+            '{"id": "b", "question": "Q2?", "answerable": false, "history": ["earlier"], "audience": "clinician"}',
+        ]
+    )
     assert [i.id for i in items] == ["a", "b"]
     assert items[0].audience == "parent" and items[0].answerable and not items[0].followup
     assert items[1].history == ("earlier",) and items[1].followup and not items[1].answerable
     assert items[1].line == 3
 
 
-@pytest.mark.parametrize("line, message", [
-    ("not json", "line 2: not valid JSON"),
-    ('["a list"]', "line 2: expected a JSON object"),
-    ('{"id": "b", "evidence": ["e"], "answer": ["x"]}', "line 2: 'question' is missing"),
-    ('{"id": "b", "question": "Q", "audience": "doctor", "evidence": ["e"], "answer": ["x"]}', "line 2: 'audience'"),
-    ('{"id": "b", "question": "Q", "answer": ["x"]}', "line 2: an answerable question needs at least one 'evidence'"),
-    ('{"id": "b", "question": "Q", "evidence": ["e"], "answer": ["--"]}', "line 2: an answerable question needs at least one 'answer'"),
-    ('{"id": "a", "question": "Q", "evidence": ["e"], "answer": ["x"]}', "line 2: id 'a' already used on line 1"),
-    ('{"id": "b", "question": "Q", "history": "x", "evidence": [1], "answer": ["x"]}', "line 2: 'evidence' must be a list"),
-    ('{"id": "b", "question": "Q", "answerable": "yes"}', "line 2: 'answerable' must be true or false"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("not json", "line 2: not valid JSON"),
+        ('["a list"]', "line 2: expected a JSON object"),
+        ('{"id": "b", "evidence": ["e"], "answer": ["x"]}', "line 2: 'question' is missing"),
+        (
+            '{"id": "b", "question": "Q", "audience": "doctor", "evidence": ["e"], "answer": ["x"]}',
+            "line 2: 'audience'",
+        ),
+        (
+            '{"id": "b", "question": "Q", "answer": ["x"]}',
+            "line 2: an answerable question needs at least one 'evidence'",
+        ),
+        (
+            '{"id": "b", "question": "Q", "evidence": ["e"], "answer": ["--"]}',
+            "line 2: an answerable question needs at least one 'answer'",
+        ),
+        ('{"id": "a", "question": "Q", "evidence": ["e"], "answer": ["x"]}', "line 2: id 'a' already used on line 1"),
+        (
+            '{"id": "b", "question": "Q", "history": "x", "evidence": [1], "answer": ["x"]}',
+            "line 2: 'evidence' must be a list",
+        ),
+        ('{"id": "b", "question": "Q", "answerable": "yes"}', "line 2: 'answerable' must be true or false"),
+    ],
+)
 def test_parse_qa_errors_name_the_line(line, message):
     good = '{"id": "a", "question": "Q?", "evidence": ["e"], "answer": ["x"]}'
     with pytest.raises(ValueError) as exc:
@@ -72,19 +105,26 @@ def test_parse_cutoffs():
 
 # -- formulas on hand-made outcomes ----------------------------------------------------------
 def _outcome(qid, hits, abstained, correct, answerable=True, audience="parent", history=(), ms=10.0):
-    item = E.QAItem(qid, f"question {qid}", tuple(history), audience, answerable,
-                    ("e",) if answerable else (), ("a",) if answerable else ())
+    item = E.QAItem(
+        qid,
+        f"question {qid}",
+        tuple(history),
+        audience,
+        answerable,
+        ("e",) if answerable else (),
+        ("a",) if answerable else (),
+    )
     return E.Outcome(item, list(hits), abstained, correct, None if abstained else "text", ms)
 
 
 def test_summarise_by_hand():
     outs = [
-        _outcome("a", [True, False, False], False, True, ms=10),                       # hit at 1, correct
-        _outcome("b", [False, False, True], False, False, ms=20),                      # hit at 3, wrong answer
-        _outcome("c", [False] * 10, True, False, audience="clinician", ms=30),         # no hit, false abstention
+        _outcome("a", [True, False, False], False, True, ms=10),  # hit at 1, correct
+        _outcome("b", [False, False, True], False, False, ms=20),  # hit at 3, wrong answer
+        _outcome("c", [False] * 10, True, False, audience="clinician", ms=30),  # no hit, false abstention
         _outcome("d", [False, True], False, True, audience="clinician", history=["x"], ms=40),  # hit at 2
-        _outcome("u1", [], True, False, answerable=False, ms=50),                      # abstained: right
-        _outcome("u2", [], False, False, answerable=False, ms=60),                     # answered: wrong
+        _outcome("u1", [], True, False, answerable=False, ms=50),  # abstained: right
+        _outcome("u2", [], False, False, answerable=False, ms=60),  # answered: wrong
     ]
     s = E.summarise(outs, [1, 3, 5])
     assert (s["n"], s["answerable"], s["unanswerable"]) == (6, 4, 2)
@@ -109,10 +149,12 @@ def _small_qa(path: Path) -> Path:
     """A few real questions from the project's QA set: two per audience, a follow-up, two unanswerable."""
     items = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]
     pick = []
-    for want in (lambda r: r.get("audience") == "parent" and r.get("answerable", True) and not r.get("history"),
-                 lambda r: r.get("audience") == "clinician" and r.get("answerable", True) and not r.get("history"),
-                 lambda r: r.get("answerable", True) and r.get("history"),
-                 lambda r: not r.get("answerable", True)):
+    for want in (
+        lambda r: r.get("audience") == "parent" and r.get("answerable", True) and not r.get("history"),
+        lambda r: r.get("audience") == "clinician" and r.get("answerable", True) and not r.get("history"),
+        lambda r: r.get("answerable", True) and r.get("history"),
+        lambda r: not r.get("answerable", True),
+    ):
         pick += [r for r in items if want(r)][:2]
     path.write_text("".join(json.dumps(r) + "\n" for r in pick), encoding="utf-8")
     return path
@@ -129,8 +171,17 @@ def patched_assistant(assistant, monkeypatch):
 def test_eval_real_questions_json_and_report(tmp_path, settings, patched_assistant, capsys):
     qa = _small_qa(tmp_path / "qa.jsonl")
     out, report = tmp_path / "out.json", tmp_path / "report.html"
-    args = Namespace(qa_file=str(qa), k="1,3,5", retriever="hybrid", json_path=str(out), report=str(report),
-                     passages=None, quiet=True, threads=None, no_report=False)
+    args = Namespace(
+        qa_file=str(qa),
+        k="1,3,5",
+        retriever="hybrid",
+        json_path=str(out),
+        report=str(report),
+        passages=None,
+        quiet=True,
+        threads=None,
+        no_report=False,
+    )
     assert E.main(args, settings) == 0
     printed = capsys.readouterr().out
     assert "hybrid: by group" in printed and "follow-ups" in printed
@@ -158,8 +209,17 @@ def test_eval_real_questions_json_and_report(tmp_path, settings, patched_assista
 def test_eval_all_retrievers(tmp_path, settings, patched_assistant, capsys):
     qa = _small_qa(tmp_path / "qa.jsonl")
     out = tmp_path / "all.json"
-    args = Namespace(qa_file=str(qa), k="1,3,5", retriever="all", json_path=str(out),
-                     report=str(tmp_path / "r.md"), passages=None, quiet=True, threads=None, no_report=False)
+    args = Namespace(
+        qa_file=str(qa),
+        k="1,3,5",
+        retriever="all",
+        json_path=str(out),
+        report=str(tmp_path / "r.md"),
+        passages=None,
+        quiet=True,
+        threads=None,
+        no_report=False,
+    )
     assert E.main(args, settings) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data["retrievers"]) == {"hybrid", "dense", "bm25"}

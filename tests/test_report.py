@@ -4,16 +4,42 @@ from assistant.evaluation.report import format_text, tables, write_eval_report
 
 
 def group(n=4, answerable=3):
-    return {"n": n, "answerable": answerable, "unanswerable": n - answerable, "hit@1": 0.5, "hit@3": 0.75,
-            "hit@5": 1.0, "mrr": 0.6, "answer_accuracy": 2 / 3, "answer@3": 1.0, "abstention_rate": 1.0,
-            "false_abstention_rate": 0.0, "latency_ms": {"p50": 12.0, "p95": 20.5}}
+    return {
+        "n": n,
+        "answerable": answerable,
+        "unanswerable": n - answerable,
+        "hit@1": 0.5,
+        "hit@3": 0.75,
+        "hit@5": 1.0,
+        "mrr": 0.6,
+        "answer_accuracy": 2 / 3,
+        "answer@3": 1.0,
+        "abstention_rate": 1.0,
+        "false_abstention_rate": 0.0,
+        "latency_ms": {"p50": 12.0, "p95": 20.5},
+    }
 
 
-RESULT = {**group(), "retriever": "hybrid", "passages_per_question": 10, "followups": group(1, 1),
-          "by_audience": {"parent": group(2, 1), "clinician": group(2, 2)}, "by_kind": {"table": group(1, 1)},
-          "hit_curve": [0.5, 0.6, 0.75, 0.9, 1.0],
-          "failures": [{"id": "x", "kind": "wrong answer", "question": "<q>", "got": "g", "expected": ["e"],
-                        "history": [], "first_hit_rank": 2}]}
+RESULT = {
+    **group(),
+    "retriever": "hybrid",
+    "passages_per_question": 10,
+    "followups": group(1, 1),
+    "by_audience": {"parent": group(2, 1), "clinician": group(2, 2)},
+    "by_kind": {"table": group(1, 1)},
+    "hit_curve": [0.5, 0.6, 0.75, 0.9, 1.0],
+    "failures": [
+        {
+            "id": "x",
+            "kind": "wrong answer",
+            "question": "<q>",
+            "got": "g",
+            "expected": ["e"],
+            "history": [],
+            "first_hit_rank": 2,
+        }
+    ],
+}
 
 
 def test_tables_hold_every_group():

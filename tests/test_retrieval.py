@@ -29,11 +29,14 @@ def test_incidence_sentence_in_top_three(assistant):
 
 
 @pytest.mark.parametrize("retriever", list(Retriever))
-@pytest.mark.parametrize("question,expected", [
-    ("Which MRI sign is typical of Joubert syndrome?", "molar tooth"),
-    ("What b-value was used for diffusion imaging in the cerebellar necrosis case?", "b=1000"),
-    ("What tracer was used for the perfusion SPECT?", "ethyl cysteinate dimer"),
-])
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("Which MRI sign is typical of Joubert syndrome?", "molar tooth"),
+        ("What b-value was used for diffusion imaging in the cerebellar necrosis case?", "b=1000"),
+        ("What tracer was used for the perfusion SPECT?", "ethyl cysteinate dimer"),
+    ],
+)
 def test_each_retriever_finds_specific_facts(assistant, retriever, question, expected):
     r = assistant.ask(question, retriever=retriever, k=5)
     assert any(expected in p.chunk.text for p in r.passages), [p.chunk.text[:60] for p in r.passages]
@@ -56,8 +59,11 @@ def test_hybrid_merges_duplicates_and_keeps_references_last(assistant):
     assert kinds == sorted(kinds)  # every body passage before any reference passage
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 10): since the plain-word list was rebuilt from the documents' "
-                   "side, 'brain damage' also brings the necrosis terms and the gastroenteritis passage ranks 6th")
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 10): since the plain-word list was rebuilt from the documents' "
+    "side, 'brain damage' also brings the necrosis terms and the gastroenteritis passage ranks 6th",
+)
 def test_plain_language_query_finds_the_case(assistant):
     r = assistant.ask("Can a baby get brain damage after a tummy bug?")
     assert any("gastroenteritis" in p.chunk.text for p in r.passages[:5])
@@ -68,11 +74,14 @@ def test_bad_retriever_name_lists_the_choices(assistant):
         assistant.ask("ataxia", retriever="fuzzy")
 
 
-@pytest.mark.parametrize("question,gene", [
-    ("What symptoms does a CASK mutation cause?", "CASK"),
-    ("What is the typical phenotype of BICD2 mutations?", "BICD2"),
-    ("Which gene causes early-onset ataxia with developmental delay?", "ITPR1"),
-])
+@pytest.mark.parametrize(
+    "question,gene",
+    [
+        ("What symptoms does a CASK mutation cause?", "CASK"),
+        ("What is the typical phenotype of BICD2 mutations?", "BICD2"),
+        ("Which gene causes early-onset ataxia with developmental delay?", "ITPR1"),
+    ],
+)
 def test_gene_phenotype_question_finds_the_table_row(assistant, question, gene):
     r = assistant.ask(question)
     rows = [p.chunk for p in r.passages[:3] if f"Gene: {gene};" in p.chunk.readable]

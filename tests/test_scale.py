@@ -46,8 +46,9 @@ def test_bench_chunks_command_writes_json(tmp_path, capsys):
     from assistant.settings import Settings
 
     out = tmp_path / "scale.json"
-    args = Namespace(chunks="1500", json_path=str(out), threads=None, queries=10, hnsw_max=1500, budget_ms=10.0,
-                     qa=None, cold_runs=1)
+    args = Namespace(
+        chunks="1500", json_path=str(out), threads=None, queries=10, hnsw_max=1500, budget_ms=10.0, qa=None, cold_runs=1
+    )
     assert bench.main(args, Settings(index_dir=tmp_path / "index")) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [r["n"] for r in data] == [1500]

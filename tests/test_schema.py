@@ -30,12 +30,27 @@ def test_sentence_round_trip_keeps_kind_and_display():
 
 def test_response_json_schema():
     answer = Answer("CASKXlinked", 0, 0, 11, 5, 16, 0.9, AnswerKind.TABLE_ROW, "Gene: CASK; Type: X-linked")
-    r = Response(question="q", standalone_question="q", audience=Audience.PARENT, retriever=Retriever.HYBRID,
-                 abstained=False, answer=answer, passages=(), alternatives=(Alternative("x", 0, 1, 2, 0.5),))
+    r = Response(
+        question="q",
+        standalone_question="q",
+        audience=Audience.PARENT,
+        retriever=Retriever.HYBRID,
+        abstained=False,
+        answer=answer,
+        passages=(),
+        alternatives=(Alternative("x", 0, 1, 2, 0.5),),
+    )
     data = r.to_json()
     assert data["status"] == "answered" and r.status is Status.ANSWERED
     assert data["answer"]["kind"] == "table_row" and data["answer"]["display"] == "Gene: CASK; Type: X-linked"
     assert data["alternatives"] == [{"text": "x", "passage": 0, "start": 1, "end": 2, "score": 0.5, "display": "x"}]
-    empty = Response(question="", standalone_question="", audience=Audience.PARENT, retriever=Retriever.HYBRID,
-                     abstained=True, answer=None, passages=())
+    empty = Response(
+        question="",
+        standalone_question="",
+        audience=Audience.PARENT,
+        retriever=Retriever.HYBRID,
+        abstained=True,
+        answer=None,
+        passages=(),
+    )
     assert empty.status is Status.NOT_ANSWERED and empty.to_json()["answer"] is None

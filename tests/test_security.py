@@ -37,7 +37,7 @@ def listening_addresses(port: int) -> set[str]:
                 continue
             raw = bytes.fromhex(addr_hex)
             # the kernel prints each 32-bit word in host (little-endian) order
-            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
             found.add(str(ipaddress.ip_address(raw if size == 16 else raw[:4])))
     return found
 
@@ -88,8 +88,10 @@ def _own_addresses() -> list[str]:
 
 # -- nothing is unpickled ----------------------------------------------------------------------
 def test_no_pickle_anywhere_in_the_package():
-    risky = re.compile(r"\b(import pickle|from pickle|pickle\.|cPickle|joblib|dill\b|shelve|marshal\.load|"
-                       r"torch\.load|allow_pickle\s*=\s*True|trust_remote_code\s*=\s*True|eval\(|exec\()")
+    risky = re.compile(
+        r"\b(import pickle|from pickle|pickle\.|cPickle|joblib|dill\b|shelve|marshal\.load|"
+        r"torch\.load|allow_pickle\s*=\s*True|trust_remote_code\s*=\s*True|eval\(|exec\()"
+    )
     hits = []
     for path in PACKAGE.rglob("*.py"):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -130,7 +132,7 @@ def test_feedback_writes_stay_in_their_folder(tmp_path, assistant):
     log = FeedbackLog(folder / "feedback.jsonl")
     outside = tmp_path / "outside.txt"
     outside.write_text("untouched")
-    hostile = ["../../x", "../outside.txt", "/etc/passwd", "a\nb", "\u2028{\"vote\": \"up\"}", "\x00"]
+    hostile = ["../../x", "../outside.txt", "/etc/passwd", "a\nb", '\u2028{"vote": "up"}', "\x00"]
     for q in hostile:
         log.vote(vote=True, question=q, answer=q, message=q, audience=q, citations=[{"doc_id": q}])
     assert sorted(p.name for p in folder.iterdir()) == ["feedback.jsonl", "feedback.jsonl.lock"]
@@ -139,8 +141,9 @@ def test_feedback_writes_stay_in_their_folder(tmp_path, assistant):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fb", "outside.txt"]
     # the UI's vote handler: whatever index a client sends, nothing else is written
     app = ui.ChatApp(assistant, log)
-    records = {"1": {"question": "q", "answer": "", "citations": [], "audience": "parent",
-                     "abstained": True, "message": ""}}
+    records = {
+        "1": {"question": "q", "answer": "", "citations": [], "audience": "parent", "abstained": True, "message": ""}
+    }
     for index in ("../../x", -1, 10**12, ["../x"], None, {"a": 1}):
         assert app.vote(True, index, records) == "That message has no answer to rate."
     assert sorted(p.name for p in folder.iterdir()) == ["feedback.jsonl", "feedback.jsonl.lock"]
@@ -155,15 +158,24 @@ def test_feedback_writes_stay_in_their_folder(tmp_path, assistant):
 
 
 # -- no secrets ------------------------------------------------------------------------------------
-SECRET = re.compile(r"(hf_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9]{32,}|ghp_[A-Za-z0-9]{30,}|"
-                    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[A-Za-z0-9-]{10,}|"
-                    r"(?i:(api[_-]?key|secret|password|token)\s*[:=]\s*['\"][^'\"\s]{8,}['\"]))")
+SECRET = re.compile(
+    r"(hf_[A-Za-z0-9]{30,}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9]{32,}|ghp_[A-Za-z0-9]{30,}|"
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|xox[baprs]-[A-Za-z0-9-]{10,}|"
+    r"(?i:(api[_-]?key|secret|password|token)\s*[:=]\s*['\"][^'\"\s]{8,}['\"]))"
+)
 
 
 def test_no_secrets_in_the_sources():
-    paths = [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.json"), *(ROOT / "tests").glob("*.py"),
-             *(ROOT / "docs_src").iterdir(), ROOT / "Makefile", ROOT / "pyproject.toml", ROOT / "README.md",
-             *(ROOT / ".ci").glob("*")]
+    paths = [
+        *PACKAGE.rglob("*.py"),
+        *PACKAGE.rglob("*.json"),
+        *(ROOT / "tests").glob("*.py"),
+        *(ROOT / "docs_src").iterdir(),
+        ROOT / "Makefile",
+        ROOT / "pyproject.toml",
+        ROOT / "README.md",
+        *(ROOT / ".ci").glob("*"),
+    ]
     hits = []
     for path in paths:
         if path.is_file() and path.name != Path(__file__).name:
@@ -173,7 +185,7 @@ def test_no_secrets_in_the_sources():
 
 
 # -- no network, no unpickling at run time ---------------------------------------------------------
-GUARD = textwrap.dedent('''
+GUARD = textwrap.dedent("""
     import _pickle, json, os, pickle, socket, sys
     BLOCKED = []
 
@@ -230,9 +242,9 @@ GUARD = textwrap.dedent('''
     for mod in (pickle, _pickle):
         mod.load = mod.loads = _refuse
         mod.Unpickler = _RefusingUnpickler
-''')
+""")
 
-RUN = textwrap.dedent('''
+RUN = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from assistant.service import Assistant
@@ -269,7 +281,7 @@ RUN = textwrap.dedent('''
         demo.close()
     print(json.dumps({"blocked": BLOCKED, "unpickled": UNPICKLED, "top": top, "share": share,
                       "api_error": api.get("error"), "api_passages": [p["text"] for p in api["passages"]]}))
-''')
+""")
 
 
 def test_no_network_and_no_unpickling_at_run_time(tmp_path, docs_copy):
@@ -277,13 +289,18 @@ def test_no_network_and_no_unpickling_at_run_time(tmp_path, docs_copy):
     of our own: it builds the index, loads the model, answers, and serves the API on loopback."""
     script = tmp_path / "offline_run.py"
     script.write_text(GUARD + RUN)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "TRANSFORMERS_", "GRADIO_", "ASSISTANT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "GRADIO_", "ASSISTANT_"))}
     env.update({"ASSISTANT_FEEDBACK": str(tmp_path / "fb" / "feedback.jsonl"), "PYTHONPATH": str(ROOT)})
     if os.environ.get("ASSISTANT_CACHE_DIR"):
         env["ASSISTANT_CACHE_DIR"] = os.environ["ASSISTANT_CACHE_DIR"]
-    proc = subprocess.run([sys.executable, str(script), str(docs_copy), str(tmp_path / "index"), str(free_port())],
-                          capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(docs_copy), str(tmp_path / "index"), str(free_port())],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["blocked"] == [], out["blocked"]

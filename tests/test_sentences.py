@@ -37,13 +37,15 @@ def test_each_table_row_is_one_unit_read_with_its_column_names(chunked):
     assert len(headers) == 1 and headers[0].text == "GeneMutation TypeTypical Phenotype"
     assert [r.text[:5] for r in rows] == ["CACNA", "ITPR1", "KIF1A", "CASKX", "BICD2"]
     for row in rows:
-        assert docs[ARTICLE].text[row.start:row.end] == row.text  # verbatim: a quote stays traceable
+        assert docs[ARTICLE].text[row.start : row.end] == row.text  # verbatim: a quote stays traceable
         assert [part.split(": ")[0] for part in row.display.split("; ")] == list(COLUMNS)
         assert all(name in search_text(row.section, row) for name in COLUMNS)
     cask = next(r for r in rows if r.text.startswith("CASK"))
     assert cask.text == "CASKXlinkedMicrocephaly, intellectual disability, cerebellar hypoplasia"
-    assert cask.readable == ("Gene: CASK; Mutation Type: X-linked; "
-                             "Typical Phenotype: Microcephaly, intellectual disability, cerebellar hypoplasia")
+    assert cask.readable == (
+        "Gene: CASK; Mutation Type: X-linked; "
+        "Typical Phenotype: Microcephaly, intellectual disability, cerebellar hypoplasia"
+    )
     assert headers[0].readable == "Gene | Mutation Type | Typical Phenotype"
 
 
@@ -51,12 +53,19 @@ def test_lost_dashes_are_put_back_in_the_readable_form_only(chunked):
     docs, _ = chunked
     sentences = article_sentences(chunked)
     readable = " ".join(s.readable for s in sentences)
-    for restored in ("hand-eye coordination", "eye-movement abnormalities", "smaller than expected—what doctors",
-                     'call "hypoplasia"—those functions', "or X-linked patterns", "arise as de-novo (new)",
-                     "Herpes)—can sabotage", "whole-exome sequencing"):
+    for restored in (
+        "hand-eye coordination",
+        "eye-movement abnormalities",
+        "smaller than expected—what doctors",
+        'call "hypoplasia"—those functions',
+        "or X-linked patterns",
+        "arise as de-novo (new)",
+        "Herpes)—can sabotage",
+        "whole-exome sequencing",
+    ):
         assert restored in readable, restored
     for s in sentences:
-        assert docs[ARTICLE].text[s.start:s.end] == s.text
+        assert docs[ARTICLE].text[s.start : s.end] == s.text
     text = docs[ARTICLE].text
     assert "handeye" in text and "expectedwhat" in text and "hand-eye" not in text
     # ambiguous splits stay as they are: "drug scan" or "drugs can"?
@@ -83,14 +92,21 @@ def test_an_ambiguous_table_line_stays_plain_text(tmp_path, embedder):
         "LevetiracetamTwenty milligrams per kilogramIrritability, low mood\n"
         "ValproateMcNeil scheduleWeight gain\n"
         "CarbamazepineFive milligrams per kilogramDrowsiness\n\n"
-        "Doses are set by the neurologist and change with weight.\n", encoding="utf-8")
+        "Doses are set by the neurologist and change with weight.\n",
+        encoding="utf-8",
+    )
     raw, _ = load_file(path)
     chunker = Chunker(ChunkingSettings(), count_tokens, embedder.count_tokens, embedder.max_seq_length)
     sentences = chunker.chunk_documents([clean(raw)]).sentences
     kinds = [(s.kind, s.text[:9]) for s in sentences]
-    assert kinds == [(SentenceKind.TABLE_HEADER, "MedicineU"), (SentenceKind.TABLE_ROW, "Levetirac"),
-                     (SentenceKind.TEXT, "Valproate"), (SentenceKind.TABLE_ROW, "Carbamaze"),
-                     (SentenceKind.TEXT, "Doses are")]
-    assert sentences[1].readable == ("Medicine: Levetiracetam; Usual Dose: Twenty milligrams per kilogram; "
-                                     "Main Side Effect: Irritability, low mood")
+    assert kinds == [
+        (SentenceKind.TABLE_HEADER, "MedicineU"),
+        (SentenceKind.TABLE_ROW, "Levetirac"),
+        (SentenceKind.TEXT, "Valproate"),
+        (SentenceKind.TABLE_ROW, "Carbamaze"),
+        (SentenceKind.TEXT, "Doses are"),
+    ]
+    assert sentences[1].readable == (
+        "Medicine: Levetiracetam; Usual Dose: Twenty milligrams per kilogram; Main Side Effect: Irritability, low mood"
+    )
     assert sentences[2].display == ""  # four cells where the header has three: not guessed

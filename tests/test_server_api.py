@@ -71,7 +71,7 @@ def test_answer_structure(client):
     a = r["answer"]
     passage = r["passages"][a["passage"]]
     assert a["text"] and a["text"] in passage["text"]
-    assert passage["text"][a["start"]:a["end"]] == a["text"]
+    assert passage["text"][a["start"] : a["end"]] == a["text"]
     for p in r["passages"]:
         assert p["citation"] and p["doc_id"] and p["title"] and p["evidence"]
         assert isinstance(p["score"], float) and p["start"] < p["end"]
@@ -81,8 +81,9 @@ def test_answer_structure(client):
 
 
 def test_clinician_has_no_parent_notice(client):
-    r = ask(client, "What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?",
-            audience="clinician")
+    r = ask(
+        client, "What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?", audience="clinician"
+    )
     assert r["audience"] == "clinician" and r["error"] is None
     assert NOT_MEDICAL_ADVICE not in r["notice"]
     assert r["passages"] and all(p["citation"] for p in r["passages"])
@@ -91,8 +92,7 @@ def test_clinician_has_no_parent_notice(client):
 @pytest.mark.parametrize("as_json", [False, True])
 def test_follow_up_uses_history(client, as_json):
     history = ["What is opsoclonus-myoclonus syndrome?"]
-    r = client.predict("How is it treated?", json.dumps(history) if as_json else history, "parent",
-                       api_name="/ask")
+    r = client.predict("How is it treated?", json.dumps(history) if as_json else history, "parent", api_name="/ask")
     assert r["error"] is None
     assert "opsoclonus" in r["standalone_question"].lower()
     texts = " ".join([p["text"] for p in r["passages"]] + [(r["answer"] or {}).get("text", "")])
@@ -142,7 +142,7 @@ def test_parent_reply_html(server):
     html, record, resp = app.answer("What is opsoclonus-myoclonus syndrome?", "parent", [])
     n = resp.passages[resp.answer.passage].rank
     assert f'<span class="asst-cite">[{n}]</span>' in html
-    assert "<mark>" in html and "<details class=\"asst-sources\"><summary>Sources" in html
+    assert "<mark>" in html and '<details class="asst-sources"><summary>Sources' in html
     assert "Words explained" in html and NOT_MEDICAL_ADVICE.replace("'", "&#x27;") in html
     assert html.count('class="asst-source"') == len(resp.passages)
     assert record["answer"] == resp.answer.text and record["citations"][resp.answer.passage]["cited"]
@@ -150,8 +150,9 @@ def test_parent_reply_html(server):
 
 def test_clinician_reply_leads_with_quote_and_full_citation(server):
     app = server[0].chat_app
-    html, _, resp = app.answer("What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?",
-                               "clinician", [])
+    html, _, resp = app.answer(
+        "What did perfusion SPECT show in the infant with opsoclonus-myoclonus syndrome?", "clinician", []
+    )
     assert not resp.abstained
     assert html.index('class="asst-quote"') < html.index('class="asst-ref"') < html.index("Sources")
     p = resp.passages[resp.answer.passage]
@@ -173,8 +174,9 @@ def test_hostile_text_is_escaped(assistant):
     resp = assistant.ask("What is opsoclonus-myoclonus syndrome?")
     p = resp.passages[resp.answer.passage]
     bad_chunk = replace(p.chunk, text=XSS + " " + p.chunk.text, section=XSS)
-    bad_meta = replace(p.meta, title=XSS, authors=(XSS,), journal=XSS, doi='x" onmouseover="alert(1)',
-                       source="javascript:alert(1)")
+    bad_meta = replace(
+        p.meta, title=XSS, authors=(XSS,), journal=XSS, doi='x" onmouseover="alert(1)', source="javascript:alert(1)"
+    )
     passages = list(resp.passages)
     passages[resp.answer.passage] = replace(p, chunk=bad_chunk, meta=bad_meta, citation=XSS, evidence=XSS)
     answer = replace(resp.answer, text=XSS, start=0, end=len(XSS))
@@ -223,8 +225,9 @@ def test_missing_index_is_a_friendly_message(tmp_path, embedder):
     r = app.api_ask("What causes cerebellar hypoplasia?", [], "parent")
     assert r["error"]["kind"] == "unavailable" and r["abstained"] is True and r["passages"] == []
     assert set(r) == API_KEYS and r["status"] == "error" and r["answer"] is None
-    assert "cannot be shown" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}}) or \
-        "not available" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}})
+    assert "cannot be shown" in app.show(
+        "1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}}
+    ) or "not available" in app.show("1:1", {"1:1": {"doc_id": "x", "at": 0, "end": 1}})
 
 
 def test_unexpected_errors_never_show_a_traceback(settings, embedder):
@@ -246,9 +249,8 @@ def test_read_in_context(server, assistant):
     first = next(iter(items))
     assert "(quoted)" in items[first]["label"]
     html = app.show(first, items)
-    ctx = assistant.show(resp.passages[resp.answer.passage].chunk.doc_id, resp.answer.doc_start,
-                         resp.answer.doc_end)
-    assert f"<mark>{render.esc(ctx.text[ctx.mark_start:ctx.mark_end])}</mark>" in html
+    ctx = assistant.show(resp.passages[resp.answer.passage].chunk.doc_id, resp.answer.doc_start, resp.answer.doc_end)
+    assert f"<mark>{render.esc(ctx.text[ctx.mark_start : ctx.mark_end])}</mark>" in html
     assert render.esc(ctx.section) in html
     assert app.show(None, items) == render.CONTEXT_PLACEHOLDER
     assert "cannot be shown" in app.show("k", {"k": {"doc_id": "no-such-doc", "at": 0, "end": 5}})
@@ -280,11 +282,30 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
     from gradio_client import Client
 
     port = free_port()
-    env = {**os.environ, "ASSISTANT_FEEDBACK": str(tmp_path / "fb" / "feedback.jsonl"),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--docs",
-                             str(settings.docs_dir), "--index", str(settings.index_dir)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "ASSISTANT_FEEDBACK": str(tmp_path / "fb" / "feedback.jsonl"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "serve",
+            "--port",
+            str(port),
+            "--docs",
+            str(settings.docs_dir),
+            "--index",
+            str(settings.index_dir),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     try:
         deadline = time.time() + 120
@@ -298,7 +319,8 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
         out = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in out, out
         r = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
-            "What causes cerebellar hypoplasia?", [], "parent", api_name="/ask")
+            "What causes cerebellar hypoplasia?", [], "parent", api_name="/ask"
+        )
         assert r["passages"] and r["error"] is None
     finally:
         stop_process(proc, timeout=30)

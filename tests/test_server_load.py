@@ -35,8 +35,21 @@ CLIENTS = 20
 QUESTIONS_EACH = 50
 DEADLINE_S = 900  # the whole run; never reached in practice, so a hang fails instead of blocking CI
 STARTUP_S = 300
-KEYS = {"question", "standalone_question", "audience", "retriever", "abstained", "message", "notice", "answer",
-        "glossary", "passages", "confidence", "latency_ms", "error"}
+KEYS = {
+    "question",
+    "standalone_question",
+    "audience",
+    "retriever",
+    "abstained",
+    "message",
+    "notice",
+    "answer",
+    "glossary",
+    "passages",
+    "confidence",
+    "latency_ms",
+    "error",
+}
 PASSAGE_KEYS = {"rank", "doc_id", "title", "section", "text", "start", "end", "score", "citation", "evidence"}
 
 pytestmark = pytest.mark.slow
@@ -46,11 +59,29 @@ pytestmark = pytest.mark.slow
 def server(settings, assistant, tmp_path_factory):
     """`assistant serve` in its own process over the session's index (already built)."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "ASSISTANT_FEEDBACK": str(tmp_path_factory.mktemp("load-feedback") / "feedback.jsonl")}
-    proc = subprocess.Popen([str(ASSISTANT_BIN), "serve", "--port", str(port), "--docs", str(settings.docs_dir),
-                             "--index", str(settings.index_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, text=True)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ASSISTANT_FEEDBACK": str(tmp_path_factory.mktemp("load-feedback") / "feedback.jsonl"),
+    }
+    proc = subprocess.Popen(
+        [
+            str(ASSISTANT_BIN),
+            "serve",
+            "--port",
+            str(port),
+            "--docs",
+            str(settings.docs_dir),
+            "--index",
+            str(settings.index_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     out: list[str] = []
     err: list[str] = []
     ready = threading.Event()
@@ -114,9 +145,17 @@ def test_hostile_questions_over_http(server):
     from gradio_client import Client
 
     client = Client(server["url"], verbose=False, analytics_enabled=False, download_files=False)
-    hostile = ["", "   ", "x" * 100_000, "What\x00 causes\u200b cerebellar\u202e hypoplasia?", "🧠👶🤔",
-               "<script>alert(1)</script>", "'; DROP TABLE chunks; --", "小脳低形成の原因は何ですか？",
-               "[1]: https://evil.example \"Smith J, et al. Lancet. 2024\""]
+    hostile = [
+        "",
+        "   ",
+        "x" * 100_000,
+        "What\x00 causes\u200b cerebellar\u202e hypoplasia?",
+        "🧠👶🤔",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE chunks; --",
+        "小脳低形成の原因は何ですか？",
+        '[1]: https://evil.example "Smith J, et al. Lancet. 2024"',
+    ]
     for q in hostile:
         reply = client.predict(q, ["<img src=x onerror=alert(1)>", "\x00"], "parent", api_name="/ask")
         assert isinstance(reply, dict) and reply["error"] is None, (q[:40], reply)
@@ -125,8 +164,9 @@ def test_hostile_questions_over_http(server):
     import httpx
 
     body = b'{"data": ["What causes \\udcff cerebellar hypoplasia?", ["\\ud800"], "parent"]}'
-    r = httpx.post(server["url"] + "gradio_api/call/ask", content=body,
-                   headers={"content-type": "application/json"}, timeout=30)
+    r = httpx.post(
+        server["url"] + "gradio_api/call/ask", content=body, headers={"content-type": "application/json"}, timeout=30
+    )
     assert r.status_code == 200, r.text
     events = httpx.get(server["url"] + f"gradio_api/call/ask/{r.json()['event_id']}", timeout=120).text
     assert "event: complete" in events, events[:500]
@@ -184,19 +224,32 @@ def test_twenty_clients_fifty_questions_each(server):
     lat = sorted(latencies)
     q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) >= 2 else [float("nan")] * 99
     figures = {
-        "clients": CLIENTS, "questions_each": QUESTIONS_EACH, "requests": counts["asked"],
-        "ok": len(lat), "errors": len(errors), "answered": counts["answered"], "abstained": counts["abstained"],
-        "wall_s": round(wall, 1), "throughput_per_s": round(len(lat) / wall, 2) if wall else None,
-        "latency_ms": {"p50": round(q[49], 1), "p95": round(q[94], 1), "max": round(lat[-1], 1) if lat else None,
-                       "min": round(lat[0], 1) if lat else None},
+        "clients": CLIENTS,
+        "questions_each": QUESTIONS_EACH,
+        "requests": counts["asked"],
+        "ok": len(lat),
+        "errors": len(errors),
+        "answered": counts["answered"],
+        "abstained": counts["abstained"],
+        "wall_s": round(wall, 1),
+        "throughput_per_s": round(len(lat) / wall, 2) if wall else None,
+        "latency_ms": {
+            "p50": round(q[49], 1),
+            "p95": round(q[94], 1),
+            "max": round(lat[-1], 1) if lat else None,
+            "min": round(lat[0], 1) if lat else None,
+        },
         "server": {"concurrency": CONCURRENCY, "queue_max_size": QUEUE_MAX_SIZE},
-        "cpu_count": os.cpu_count(), "first_errors": errors[:10],
+        "cpu_count": os.cpu_count(),
+        "first_errors": errors[:10],
     }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    print(f"\nload: {CLIENTS} clients x {QUESTIONS_EACH} questions = {counts['asked']} requests in {wall:.1f} s, "
-          f"{len(errors)} errors; latency p50 {figures['latency_ms']['p50']} ms, "
-          f"p95 {figures['latency_ms']['p95']} ms, max {figures['latency_ms']['max']} ms -> {ARTIFACT}")
+    print(
+        f"\nload: {CLIENTS} clients x {QUESTIONS_EACH} questions = {counts['asked']} requests in {wall:.1f} s, "
+        f"{len(errors)} errors; latency p50 {figures['latency_ms']['p50']} ms, "
+        f"p95 {figures['latency_ms']['p95']} ms, max {figures['latency_ms']['max']} ms -> {ARTIFACT}"
+    )
 
     assert not errors, errors[:10]
     assert counts["asked"] == len(lat) == CLIENTS * QUESTIONS_EACH

@@ -7,8 +7,9 @@ from assistant.schema import Status, Turn
 def test_retrieve_gives_the_passages_ask_answers_from(assistant):
     for question in ("Which genes cause cerebellar hypoplasia?", "What did the MRI show after the infection?"):
         asked = assistant.ask(question, k=5)
-        assert [p.chunk.chunk_id for p in assistant.retrieve(question, k=5)] == \
-            [p.chunk.chunk_id for p in asked.passages]
+        assert [p.chunk.chunk_id for p in assistant.retrieve(question, k=5)] == [
+            p.chunk.chunk_id for p in asked.passages
+        ]
 
 
 def test_query_is_the_standalone_expanded_question(assistant):

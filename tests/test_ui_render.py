@@ -38,12 +38,34 @@ TEXTS = (
 
 
 def passage(i: int, text: str, title: str = "A document", citation: str = "") -> Passage:
-    meta = DocumentMeta(title=title, authors=("Smith J", "Doe A"), journal="Neurology", year=2019,
-                        doi="10.1000/x", doc_type="case report")
-    chunk = Chunk(chunk_id=i, doc_id=f"doc-{i}", section="Results", section_kind=SectionKind.BODY, start=100,
-                  end=100 + len(text), text=text, sentence_ids=(i,), n_tokens=10, n_model_tokens=10)
-    return Passage(rank=i + 1, chunk=chunk, score=0.5 - i / 10, meta=meta, evidence=meta.evidence_label,
-                   citation=citation or f"Smith J, et al. Neurology. 2019 — Results {i + 1}")
+    meta = DocumentMeta(
+        title=title,
+        authors=("Smith J", "Doe A"),
+        journal="Neurology",
+        year=2019,
+        doi="10.1000/x",
+        doc_type="case report",
+    )
+    chunk = Chunk(
+        chunk_id=i,
+        doc_id=f"doc-{i}",
+        section="Results",
+        section_kind=SectionKind.BODY,
+        start=100,
+        end=100 + len(text),
+        text=text,
+        sentence_ids=(i,),
+        n_tokens=10,
+        n_model_tokens=10,
+    )
+    return Passage(
+        rank=i + 1,
+        chunk=chunk,
+        score=0.5 - i / 10,
+        meta=meta,
+        evidence=meta.evidence_label,
+        citation=citation or f"Smith J, et al. Neurology. 2019 — Results {i + 1}",
+    )
 
 
 PASSAGES = tuple(passage(i, t) for i, t in enumerate(TEXTS))
@@ -52,20 +74,42 @@ PASSAGES = tuple(passage(i, t) for i, t in enumerate(TEXTS))
 def response(answer: Answer | None = None, audience: Audience = Audience.PARENT, **kw) -> Response:
     kw.setdefault("passages", PASSAGES)
     kw.setdefault("abstained", answer is None)
-    return Response(question=kw.pop("question", "Which genes?"), standalone_question=kw.pop("standalone", "Which genes?"),
-                    audience=audience, retriever=Retriever.HYBRID, answer=answer, **kw)
+    return Response(
+        question=kw.pop("question", "Which genes?"),
+        standalone_question=kw.pop("standalone", "Which genes?"),
+        audience=audience,
+        retriever=Retriever.HYBRID,
+        answer=answer,
+        **kw,
+    )
 
 
 def sentence_answer(passage_index: int = 1, sentence: str = "Opsoclonus-myoclonus syndrome is rare.") -> Answer:
     text = PASSAGES[passage_index].chunk.text
     start = text.index(sentence)
-    return Answer(text=sentence, passage=passage_index, start=start, end=start + len(sentence),
-                  doc_start=100 + start, doc_end=100 + start + len(sentence), score=0.9)
+    return Answer(
+        text=sentence,
+        passage=passage_index,
+        start=start,
+        end=start + len(sentence),
+        doc_start=100 + start,
+        doc_end=100 + start + len(sentence),
+        score=0.9,
+    )
 
 
 TABLE_ANSWER = replace(sentence_answer(0, ROW), kind=AnswerKind.TABLE_ROW, display=ROW_READABLE)
-METADATA_ANSWER = Answer(text="2019", passage=1, start=0, end=0, doc_start=0, doc_end=0, score=0.8,
-                         kind=AnswerKind.METADATA, display="Year of publication: 2019")
+METADATA_ANSWER = Answer(
+    text="2019",
+    passage=1,
+    start=0,
+    end=0,
+    doc_start=0,
+    doc_end=0,
+    score=0.8,
+    kind=AnswerKind.METADATA,
+    display="Year of publication: 2019",
+)
 
 
 def answer_part(html: str) -> str:
@@ -105,8 +149,9 @@ def test_metadata_answer_is_labelled_with_its_citation(audience):
 def test_sentence_answer_parent_and_clinician():
     a = sentence_answer()
     parent = render.reply_html(response(a))
-    assert answer_part(parent) == ('<p class="asst-answer">Opsoclonus-myoclonus syndrome is rare. '
-                                   '<span class="asst-cite">[2]</span></p>')
+    assert answer_part(parent) == (
+        '<p class="asst-answer">Opsoclonus-myoclonus syndrome is rare. <span class="asst-cite">[2]</span></p>'
+    )
     assert "In the document:" in parent and "<mark>Opsoclonus-myoclonus syndrome is rare.</mark>" in parent
     clinician = render.reply_html(response(a, Audience.CLINICIAN))
     assert "“Opsoclonus-myoclonus syndrome is rare.”" in answer_part(clinician)
@@ -123,16 +168,24 @@ def test_offsets_that_disagree_fall_back_to_the_quote_found_in_the_passage():
 
 # -- alternatives ------------------------------------------------------------------------------
 def test_alternatives_are_listed_with_their_markers():
-    alts = (Alternative(text="Postinfective cerebellar necrosis followed acute gastroenteritis", passage=2,
-                        start=0, end=63, score=0.7),
-            Alternative(text=ROW, passage=0, start=16, end=16 + len(ROW), score=0.6, display=ROW_READABLE),
-            Alternative(text="out of range", passage=9, start=0, end=3, score=0.5))  # ignored
+    alts = (
+        Alternative(
+            text="Postinfective cerebellar necrosis followed acute gastroenteritis",
+            passage=2,
+            start=0,
+            end=63,
+            score=0.7,
+        ),
+        Alternative(text=ROW, passage=0, start=16, end=16 + len(ROW), score=0.6, display=ROW_READABLE),
+        Alternative(text="out of range", passage=9, start=0, end=3, score=0.5),
+    )  # ignored
     resp = response(sentence_answer(), alternatives=alts)
     html = render.reply_html(resp)
     also = re.search(r'<div class="asst-also">(.*?)</div>', html).group(1)
     assert also.startswith("<strong>Also in the documents:</strong>") and also.count("<li>") == 2
-    assert ('“Postinfective cerebellar necrosis followed acute gastroenteritis” '
-            '<span class="asst-cite">[3]</span>') in also
+    assert (
+        '“Postinfective cerebellar necrosis followed acute gastroenteritis” <span class="asst-cite">[3]</span>'
+    ) in also
     assert f'“{render.esc(ROW_READABLE)}” <span class="asst-cite">[1]</span>' in also
     assert html.index("asst-answer") < html.index("asst-also") < html.index("Sources")
     assert '<mark class="asst-alt">Postinfective cerebellar necrosis followed acute gastroenteritis</mark>' in html
@@ -144,21 +197,29 @@ def test_alternatives_are_listed_with_their_markers():
 
 
 # -- words explained ---------------------------------------------------------------------------
-GLOSSARY = (GlossaryEntry("cerebellum", "The back part of the brain.", "project-written"),
-            GlossaryEntry("opsoclonus", "Rapid, random eye movements.", "oms", quoted_from="Smith J, et al. 2019"))
+GLOSSARY = (
+    GlossaryEntry("cerebellum", "The back part of the brain.", "project-written"),
+    GlossaryEntry("opsoclonus", "Rapid, random eye movements.", "oms", quoted_from="Smith J, et al. 2019"),
+)
 
 
 def test_glossary_provenance_is_marked_both_ways():
     resp = response(sentence_answer(), glossary=GLOSSARY)
     html = render.reply_html(resp)
     items = re.findall(r"<li><strong>.*?</li>", html)
-    assert items[0] == ('<li><strong>cerebellum</strong>: The back part of the brain. <span class="asst-provenance">'
-                        '(written for this assistant, not from the documents)</span></li>')
-    assert items[1] == ('<li><strong>opsoclonus</strong>: “Rapid, random eye movements.” '
-                        '<span class="asst-provenance">(quoted from Smith J, et al. 2019)</span></li>')
+    assert items[0] == (
+        '<li><strong>cerebellum</strong>: The back part of the brain. <span class="asst-provenance">'
+        "(written for this assistant, not from the documents)</span></li>"
+    )
+    assert items[1] == (
+        "<li><strong>opsoclonus</strong>: “Rapid, random eye movements.” "
+        '<span class="asst-provenance">(quoted from Smith J, et al. 2019)</span></li>'
+    )
     text = render.reply_text(resp)
-    assert ("Words explained:\n  cerebellum: The back part of the brain. (written for this assistant, not from "
-            "the documents)\n  opsoclonus: Rapid, random eye movements. (quoted from Smith J, et al. 2019)") in text
+    assert (
+        "Words explained:\n  cerebellum: The back part of the brain. (written for this assistant, not from "
+        "the documents)\n  opsoclonus: Rapid, random eye movements. (quoted from Smith J, et al. 2019)"
+    ) in text
     clinician = replace(resp, audience=Audience.CLINICIAN)
     assert "Words explained" not in render.reply_html(clinician) + render.reply_text(clinician)
 
@@ -188,8 +249,9 @@ def test_empty_question_error_and_missing_answer():
 
 
 def test_searched_for_only_when_a_follow_up_was_resolved():
-    follow = response(sentence_answer(), question="How is it treated?",
-                      standalone="How is opsoclonus-myoclonus syndrome treated?")
+    follow = response(
+        sentence_answer(), question="How is it treated?", standalone="How is opsoclonus-myoclonus syndrome treated?"
+    )
     assert "Searched for: How is opsoclonus-myoclonus syndrome treated?" in render.reply_html(follow)
     assert "(searched as: How is opsoclonus-myoclonus syndrome treated?)" in render.reply_text(follow)
     same = response(sentence_answer(), question="  Which\tgenes? ", standalone="Which genes?")
@@ -208,18 +270,39 @@ def test_text_sources_are_cut():
 
 # -- escaping ----------------------------------------------------------------------------------
 def hostile_response(audience: Audience) -> Response:
-    bad = passage(0, f"{SCRIPT} The drug {SCRIPT} helped. <img src=x onerror=\"alert(2)\">", title=SCRIPT,
-                  citation=SCRIPT)
-    bad = replace(bad, meta=replace(bad.meta, authors=(SCRIPT,), journal=SCRIPT, doi='x" onmouseover="alert(1)',
-                                    source="javascript:alert(1)"), chunk=replace(bad.chunk, section=SCRIPT))
+    bad = passage(
+        0, f'{SCRIPT} The drug {SCRIPT} helped. <img src=x onerror="alert(2)">', title=SCRIPT, citation=SCRIPT
+    )
+    bad = replace(
+        bad,
+        meta=replace(
+            bad.meta, authors=(SCRIPT,), journal=SCRIPT, doi='x" onmouseover="alert(1)', source="javascript:alert(1)"
+        ),
+        chunk=replace(bad.chunk, section=SCRIPT),
+    )
     quote = f"The drug {SCRIPT} helped."
     start = bad.chunk.text.index(quote)
-    answer = Answer(text=quote, passage=0, start=start, end=start + len(quote), doc_start=0, doc_end=0, score=1,
-                    kind=AnswerKind.TABLE_ROW, display=f"Drug: {SCRIPT}")
-    return response(answer, audience, passages=(bad,), question=SCRIPT, standalone=f"what {SCRIPT}",
-                    alternatives=(Alternative(text=SCRIPT, passage=0, start=0, end=len(SCRIPT), score=1,
-                                              display=SCRIPT),),
-                    glossary=(GlossaryEntry(SCRIPT, SCRIPT, SCRIPT, quoted_from=SCRIPT),), notice=SCRIPT)
+    answer = Answer(
+        text=quote,
+        passage=0,
+        start=start,
+        end=start + len(quote),
+        doc_start=0,
+        doc_end=0,
+        score=1,
+        kind=AnswerKind.TABLE_ROW,
+        display=f"Drug: {SCRIPT}",
+    )
+    return response(
+        answer,
+        audience,
+        passages=(bad,),
+        question=SCRIPT,
+        standalone=f"what {SCRIPT}",
+        alternatives=(Alternative(text=SCRIPT, passage=0, start=0, end=len(SCRIPT), score=1, display=SCRIPT),),
+        glossary=(GlossaryEntry(SCRIPT, SCRIPT, SCRIPT, quoted_from=SCRIPT),),
+        notice=SCRIPT,
+    )
 
 
 @pytest.mark.parametrize("audience", list(Audience))
@@ -244,16 +327,19 @@ def test_user_error_and_context_html_escape():
     assert "10,000 characters" in long and len(long) < 1000
     assert "(empty message)" in render.user_html("  ")
     section = f"Before {SCRIPT} quote after."
-    ctx = Context(doc_id="d", title=SCRIPT, section=SCRIPT, text=section, mark_start=7, mark_end=7 + len(SCRIPT),
-                  citation=SCRIPT)
+    ctx = Context(
+        doc_id="d", title=SCRIPT, section=SCRIPT, text=section, mark_start=7, mark_end=7 + len(SCRIPT), citation=SCRIPT
+    )
     html = render.context_html(ctx)
     assert "<script" not in html and f"<mark>{render.esc(SCRIPT)}</mark>" in html
 
 
 def test_marked_skips_overlapping_and_outside_spans():
     text = "one two three"
-    assert render.marked(text, [(4, 7, ""), (0, 3, "a"), (5, 9, "b"), (8, 99, "c")]) == \
-        '<mark class="a">one</mark> <mark>two</mark> three'
+    assert (
+        render.marked(text, [(4, 7, ""), (0, 3, "a"), (5, 9, "b"), (8, 99, "c")])
+        == '<mark class="a">one</mark> <mark>two</mark> three'
+    )
     assert render.marked("a\n<b>", []) == "a<br>&lt;b&gt;"
 
 
@@ -267,8 +353,10 @@ def test_cli_prints_the_text_renderer(capsys):
 
 
 def test_importing_the_ui_package_loads_no_gradio():
-    code = ("import sys; import assistant.ui.render, assistant.ui.handlers; from assistant.ui import serve, "
-            "build_app, ChatApp; print('gradio' in sys.modules)")
+    code = (
+        "import sys; import assistant.ui.render, assistant.ui.handlers; from assistant.ui import serve, "
+        "build_app, ChatApp; print('gradio' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"

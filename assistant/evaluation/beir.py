@@ -38,10 +38,18 @@ DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 RRF_KS = (10, 30, 60, 100)
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
-    "scifact": {"BM25 (BEIR paper)": 0.665, "BM25 Anserini flat": 0.679, "BM25 bm25s (MTEB)": 0.687,
-                "all-MiniLM-L6-v2 (MTEB)": 0.645},
-    "nfcorpus": {"BM25 (BEIR paper)": 0.325, "BM25 Anserini flat": 0.322, "BM25 bm25s (MTEB)": 0.321,
-                 "all-MiniLM-L6-v2 (MTEB)": 0.316},
+    "scifact": {
+        "BM25 (BEIR paper)": 0.665,
+        "BM25 Anserini flat": 0.679,
+        "BM25 bm25s (MTEB)": 0.687,
+        "all-MiniLM-L6-v2 (MTEB)": 0.645,
+    },
+    "nfcorpus": {
+        "BM25 (BEIR paper)": 0.325,
+        "BM25 Anserini flat": 0.322,
+        "BM25 bm25s (MTEB)": 0.321,
+        "all-MiniLM-L6-v2 (MTEB)": 0.316,
+    },
 }
 
 Run = dict[str, dict[str, float]]
@@ -110,8 +118,12 @@ class Dataset:
 
     def settings_for(self, settings):
         """The assistant's settings, reading this corpus into its own index folder."""
-        return replace(settings, docs_dir=self.corpus, index_dir=Path(settings.index_dir) / "beir" / self.name,
-                       embed_sentences=False)
+        return replace(
+            settings,
+            docs_dir=self.corpus,
+            index_dir=Path(settings.index_dir) / "beir" / self.name,
+            embed_sentences=False,
+        )
 
 
 # -- ranking -----------------------------------------------------------------------------------
@@ -126,8 +138,10 @@ def as_run(rankings: dict[str, list[str]]) -> Run:
 
 
 def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth: int = DEPTH) -> dict[str, list[str]]:
-    return {qid: document_ranking(assistant.retrieve(text, k=depth * CHUNKS_PER_DOC, retriever=retriever), depth)
-            for qid, text in queries.items()}
+    return {
+        qid: document_ranking(assistant.retrieve(text, k=depth * CHUNKS_PER_DOC, retriever=retriever), depth)
+        for qid, text in queries.items()
+    }
 
 
 def score(run: Run, qrels: Qrels) -> dict[str, float]:
@@ -157,23 +171,39 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
     found = {}
     for qid, text in queries.items():
         query = assistant.query(text)
-        found[qid] = searcher.candidates(query.search_text, query.vector, searcher.pool_size(k),
-                                         question=query.text, carried=query.carried)
+        found[qid] = searcher.candidates(
+            query.search_text, query.vector, searcher.pool_size(k), question=query.text, carried=query.carried
+        )
     grid = []
     for weight in DENSE_WEIGHTS:
         for rrf_k in RRF_KS:
-            rankings = {qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id
-                                                for h in searcher.rank(c, k, dense_weight=weight, rrf_k=rrf_k)))[:depth]
-                        for qid, c in found.items()}
+            rankings = {
+                qid: list(
+                    dict.fromkeys(
+                        assistant.index.chunks[h.row].doc_id
+                        for h in searcher.rank(c, k, dense_weight=weight, rrf_k=rrf_k)
+                    )
+                )[:depth]
+                for qid, c in found.items()
+            }
             grid.append({"dense_weight": weight, "rrf_k": rrf_k, **score(as_run(rankings), qrels)})
     best = max(grid, key=lambda g: (g["ndcg@10"], -abs(g["dense_weight"] - assistant.settings.dense_weight)))
     return {"best": best, "grid": grid}
 
 
 # -- the command -------------------------------------------------------------------------------
-def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequence[str] = ("hybrid",),
-        tune_split: str | None = None, limit: int | None = None, run_path: Path | None = None,
-        settings_out: Path | None = None, progress: bool = True, log=None) -> dict[str, Any]:
+def run(
+    settings,
+    dataset_dir: str | Path,
+    split: str = "test",
+    retrievers: Sequence[str] = ("hybrid",),
+    tune_split: str | None = None,
+    limit: int | None = None,
+    run_path: Path | None = None,
+    settings_out: Path | None = None,
+    progress: bool = True,
+    log=None,
+) -> dict[str, Any]:
     from ..indexer import ensure_index
     from ..service import Assistant
 
@@ -191,23 +221,34 @@ def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequ
     ensure_index(beir_settings, progress=progress, log=log)
     index_seconds = time.perf_counter() - t0
     assistant = Assistant(beir_settings)
-    out: dict[str, Any] = {"dataset": dataset.name, "split": split, "queries": len(qrels),
-                           "index_seconds": index_seconds, "settings": beir_settings.file_values()}
+    out: dict[str, Any] = {
+        "dataset": dataset.name,
+        "split": split,
+        "queries": len(qrels),
+        "index_seconds": index_seconds,
+        "settings": beir_settings.file_values(),
+    }
     if tune_split:
         tq = dataset.qrels(tune_split)
         tuned = tune(assistant, {q: dataset.queries[q] for q in tq}, tq)
         best = tuned["best"]
-        log(f"tuned on {tune_split} ({len(tq)} queries): dense_weight={best['dense_weight']}, rrf_k={best['rrf_k']} "
-            f"(nDCG@10 {best['ndcg@10']:.4f})")
+        log(
+            f"tuned on {tune_split} ({len(tq)} queries): dense_weight={best['dense_weight']}, rrf_k={best['rrf_k']} "
+            f"(nDCG@10 {best['ndcg@10']:.4f})"
+        )
         values = {**beir_settings.file_values(), "dense_weight": best["dense_weight"], "rrf_k": best["rrf_k"]}
         settings_out = settings_out or Path(beir_settings.index_dir) / f"tuned-on-{tune_split}.json"
         settings_out.parent.mkdir(parents=True, exist_ok=True)
-        settings_out.write_text(json.dumps({"tuned_on": f"{dataset.name}/{tune_split}", "settings": values},
-                                           indent=2) + "\n", encoding="utf-8")
+        settings_out.write_text(
+            json.dumps({"tuned_on": f"{dataset.name}/{tune_split}", "settings": values}, indent=2) + "\n",
+            encoding="utf-8",
+        )
         log(f"wrote {settings_out} (load it with --settings {settings_out})")
         assistant = Assistant(beir_settings.with_file(settings_out))
-        out.update(tuning={"split": tune_split, "queries": len(tq), "best": best, "settings_file": str(settings_out)},
-                   settings=assistant.settings.file_values())
+        out.update(
+            tuning={"split": tune_split, "queries": len(tq), "best": best, "settings_file": str(settings_out)},
+            settings=assistant.settings.file_values(),
+        )
     queries = {q: dataset.queries[q] for q in qrels}
     out["results"] = {}
     for name in retrievers:
@@ -221,23 +262,30 @@ def run(settings, dataset_dir: str | Path, split: str = "test", retrievers: Sequ
             write_trec_run(path, scored, f"assistant-{name}")
             log(f"wrote TREC run {path}")
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out.update(seconds=time.perf_counter() - t0, cpu_seconds=usage.ru_utime + usage.ru_stime,
-               index=dict(assistant.index.manifest.get("counts", {})))
+    out.update(
+        seconds=time.perf_counter() - t0,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        index=dict(assistant.index.manifest.get("counts", {})),
+    )
     return out
 
 
 def format_table(out: dict[str, Any]) -> str:
     s = out["settings"]
-    lines = [f"{out['dataset']} / {out['split']}: {out['queries']} queries; index ready in {out['index_seconds']:.1f} s "
-             f"({out['index'].get('documents', '?')} documents, {out['index'].get('chunks', '?')} chunks); "
-             f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
-             f"settings: dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}"
-             + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"), ""]
+    lines = [
+        f"{out['dataset']} / {out['split']}: {out['queries']} queries; index ready in {out['index_seconds']:.1f} s "
+        f"({out['index'].get('documents', '?')} documents, {out['index'].get('chunks', '?')} chunks); "
+        f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
+        f"settings: dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}"
+        + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"),
+        "",
+    ]
     head = f"{'retriever':<12}{'nDCG@10':>9}{'recall@100':>12}{'MRR@10':>9}{'search s':>10}"
     lines += [head, "-" * len(head)]
     for name, r in out["results"].items():
-        lines.append(f"{name:<12}{r['ndcg@10']:>9.4f}{r['recall@100']:>12.4f}{r['mrr@10']:>9.4f}"
-                     f"{r['search_seconds']:>10.1f}")
+        lines.append(
+            f"{name:<12}{r['ndcg@10']:>9.4f}{r['recall@100']:>12.4f}{r['mrr@10']:>9.4f}{r['search_seconds']:>10.1f}"
+        )
     published = PUBLISHED.get(out["dataset"])
     if published and out["split"] == "test":
         lines += ["", "published nDCG@10 (test): " + ", ".join(f"{k} {v:.3f}" for k, v in published.items())]
@@ -249,10 +297,17 @@ def main(args, settings) -> int:
 
     apply_threads(args.threads)
     names = ["hybrid", "dense", "bm25"] if args.retriever == "all" else [args.retriever]
-    out = run(settings, args.dataset_dir, split=args.split, retrievers=names,
-              tune_split=None if args.tune_split == "none" else args.tune_split, limit=args.limit,
-              run_path=Path(args.run) if args.run else None,
-              settings_out=Path(args.write_settings) if args.write_settings else None, progress=not args.quiet)
+    out = run(
+        settings,
+        args.dataset_dir,
+        split=args.split,
+        retrievers=names,
+        tune_split=None if args.tune_split == "none" else args.tune_split,
+        limit=args.limit,
+        run_path=Path(args.run) if args.run else None,
+        settings_out=Path(args.write_settings) if args.write_settings else None,
+        progress=not args.quiet,
+    )
     print(format_table(out))
     if args.json_path:
         Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)

@@ -34,15 +34,24 @@ from .metrics import percentile
 
 GOALS = {"p50_ratio": 0.75, "p95_ms": 10.0, "cold_ask_s": 1.0, "cold_ask_mb": 250.0, "serve_ready_s": 3.5}
 RETRIEVERS = ("hybrid", "dense", "bm25")
-QUIET_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-             "TRANSFORMERS_VERBOSITY": "error", "TQDM_DISABLE": "1"}
+QUIET_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TQDM_DISABLE": "1",
+}
 # a child that runs CODE and then reports its own peak RSS (VmHWM): getrusage's maxrss survives
 # fork + exec on Linux, so it would report the (bigger) parent instead
-PEAK = ("\nimport sys\nsys.stdout.flush()\nhwm = [l.split()[1] for l in open('/proc/self/status') "
-        "if l.startswith('VmHWM:')]\nprint('BENCH_MAXRSS_KB', hwm[0] if hwm else 'nan', file=sys.stderr)\n")
-ST_ONE_QUERY = ("import sys\nfrom sentence_transformers import SentenceTransformer\n"
-                "from assistant.embedding import resolve_model\n"
-                "SentenceTransformer(resolve_model(sys.argv[1]), device='cpu').encode([sys.argv[2]])\nprint('done')")
+PEAK = (
+    "\nimport sys\nsys.stdout.flush()\nhwm = [l.split()[1] for l in open('/proc/self/status') "
+    "if l.startswith('VmHWM:')]\nprint('BENCH_MAXRSS_KB', hwm[0] if hwm else 'nan', file=sys.stderr)\n"
+)
+ST_ONE_QUERY = (
+    "import sys\nfrom sentence_transformers import SentenceTransformer\n"
+    "from assistant.embedding import resolve_model\n"
+    "SentenceTransformer(resolve_model(sys.argv[1]), device='cpu').encode([sys.argv[2]])\nprint('done')"
+)
 
 
 def _rss_mb() -> float:
@@ -62,8 +71,12 @@ def _maxrss_mb() -> float:
 
 
 def _stats(ms: Sequence[float]) -> dict[str, float]:
-    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), "mean": statistics.fmean(ms) if ms else float("nan"),
-            "n": len(ms)}
+    return {
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "mean": statistics.fmean(ms) if ms else float("nan"),
+        "n": len(ms),
+    }
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -90,8 +103,13 @@ def process_runs(code: str, args: Sequence[str], runs: int) -> dict[str, Any]:
     times, peaks = [], []
     for _ in range(max(1, runs)):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code + PEAK, *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code + PEAK, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         first = proc.stdout.readline()
         elapsed = time.perf_counter() - t0
         _, err = proc.communicate()
@@ -105,8 +123,21 @@ def process_runs(code: str, args: Sequence[str], runs: int) -> dict[str, Any]:
 def cold_ask(settings, question: str, runs: int) -> dict[str, Any]:
     """``assistant ask QUESTION --json`` in a fresh process (index built)."""
     code = "import sys\nfrom assistant.cli import main\nrc = main(sys.argv[1:])"
-    return process_runs(code, ["ask", question, "--json", "--docs", str(settings.docs_dir), "--index",
-                               str(settings.index_dir), "--model", settings.model], runs)
+    return process_runs(
+        code,
+        [
+            "ask",
+            question,
+            "--json",
+            "--docs",
+            str(settings.docs_dir),
+            "--index",
+            str(settings.index_dir),
+            "--model",
+            settings.model,
+        ],
+        runs,
+    )
 
 
 def serve_ready(settings, runs: int) -> dict[str, Any]:
@@ -117,9 +148,23 @@ def serve_ready(settings, runs: int) -> dict[str, Any]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port), "--docs",
-                                 str(settings.docs_dir), "--index", str(settings.index_dir)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **QUIET_ENV})
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "serve",
+                "--port",
+                str(port),
+                "--docs",
+                str(settings.docs_dir),
+                "--index",
+                str(settings.index_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **QUIET_ENV},
+        )
         try:
             while True:
                 if proc.poll() is not None:
@@ -138,8 +183,13 @@ def serve_ready(settings, runs: int) -> dict[str, Any]:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def run_bench(settings, qa_path: str | Path, cold_runs: int = 3, retrievers: Sequence[str] = RETRIEVERS,
-              log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict[str, Any]:
+def run_bench(
+    settings,
+    qa_path: str | Path,
+    cold_runs: int = 3,
+    retrievers: Sequence[str] = RETRIEVERS,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> dict[str, Any]:
     from ..indexer import build_index, load_index
     from ..service import Assistant
     from .qa import load_qa
@@ -153,7 +203,9 @@ def run_bench(settings, qa_path: str | Path, cold_runs: int = 3, retrievers: Seq
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         built = dataclasses.replace(settings, index_dir=Path(tmp) / "index")
         log("building the index into a temporary folder ...")
-        report, out["build_s"] = _timed(lambda: build_index(built, embedder=embedder, progress=False, log=lambda m: None))
+        report, out["build_s"] = _timed(
+            lambda: build_index(built, embedder=embedder, progress=False, log=lambda m: None)
+        )
         out["build"] = {"documents": report.documents, "chunks": report.chunks, "sentences": report.sentences}
         out["load_s"] = statistics.median(_timed(lambda: load_index(built))[1] for _ in range(3))
         assistant = Assistant(built, embedder=embedder).warm_up()
@@ -162,8 +214,7 @@ def run_bench(settings, qa_path: str | Path, cold_runs: int = 3, retrievers: Seq
         out["ask_ms"] = {}
         for name in retrievers:
             log(f"ask latency, {name} ...")
-            out["ask_ms"][name] = _per_call_ms(
-                lambda q, name=name: assistant.ask(q, retriever=name), questions)
+            out["ask_ms"][name] = _per_call_ms(lambda q, name=name: assistant.ask(q, retriever=name), questions)
         out["serving_rss_mb"] = _rss_mb()
         log("sentence-transformers reference (loads torch) ...")
         out["st_ms"] = sentence_transformers_ms(settings.model, questions)
@@ -195,39 +246,50 @@ def sentence_transformers_ms(model: str, questions: Sequence[str]) -> dict[str, 
 def format_bench(out: dict[str, Any]) -> str:
     st, onnx = out["st_ms"], out["onnx_ms"]
     enc = out["encoder"]
-    lines = [f"assistant bench: {out['questions']} questions from {out['qa_file']}; {out['build']['documents']} documents "
-             f"({out['build']['chunks']} chunks, {out['build']['sentences']} sentences); encoder {enc['backend']}, "
-             f"{enc['threads']} thread(s), {enc['runtime']}; {os.cpu_count()} CPUs, load average "
-             f"{out['load_average']:.1f}", ""]
+    lines = [
+        f"assistant bench: {out['questions']} questions from {out['qa_file']}; {out['build']['documents']} documents "
+        f"({out['build']['chunks']} chunks, {out['build']['sentences']} sentences); encoder {enc['backend']}, "
+        f"{enc['threads']} thread(s), {enc['runtime']}; {os.cpu_count()} CPUs, load average "
+        f"{out['load_average']:.1f}",
+        "",
+    ]
     head = f"{'measure':<46}{'p50 ms':>9}{'p95 ms':>9}{'p50 / ST':>10}"
-    lines += [head, "-" * len(head),
-              f"{'encode one question, sentence-transformers':<46}{st['p50']:>9.2f}{st['p95']:>9.2f}{1.0:>10.2f}",
-              f"{'encode one question, ONNX (the assistant)':<46}{onnx['p50']:>9.2f}{onnx['p95']:>9.2f}"
-              f"{onnx['p50'] / st['p50']:>10.2f}"]
+    lines += [
+        head,
+        "-" * len(head),
+        f"{'encode one question, sentence-transformers':<46}{st['p50']:>9.2f}{st['p95']:>9.2f}{1.0:>10.2f}",
+        f"{'encode one question, ONNX (the assistant)':<46}{onnx['p50']:>9.2f}{onnx['p95']:>9.2f}"
+        f"{onnx['p50'] / st['p50']:>10.2f}",
+    ]
     for name, a in out["ask_ms"].items():
         lines.append(f"{'ask, warm, ' + name:<46}{a['p50']:>9.2f}{a['p95']:>9.2f}{a['p50_ratio']:>10.2f}")
     ca, cs, sr = out["cold_ask"], out["cold_st"], out["serve_ready"]
-    lines += ["",
-              f"one-shot `assistant ask --json`     {ca['median_s']:5.2f} s, peak {ca['peak_rss_mb']:4.0f} MB   "
-              f"(runs {', '.join(f'{t:.2f}' for t in ca['runs_s'])})",
-              f"sentence-transformers, one question  {cs['median_s']:5.2f} s, peak {cs['peak_rss_mb']:4.0f} MB   "
-              f"(load + encode alone: the floor of the old query path)",
-              f"`assistant serve` ready             {sr['median_s']:5.2f} s   (runs {', '.join(f'{t:.2f}' for t in sr['runs_s'])})",
-              f"model load {out['model_load_s']:.2f} s; index build (model warm) {out['build_s']:.2f} s; "
-              f"index load {out['load_s'] * 1000:.1f} ms; serving RSS {out['serving_rss_mb']:.0f} MB",
-              "",
-              "goals: warm p50 <= {p50_ratio}x sentence-transformers, p95 <= {p95_ms:.0f} ms; one-shot ask <= "
-              "{cold_ask_s:.1f} s and <= {cold_ask_mb:.0f} MB; serve ready <= {serve_ready_s} s".format(**GOALS),
-              "met: " + ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in goals_met(out).items())]
+    lines += [
+        "",
+        f"one-shot `assistant ask --json`     {ca['median_s']:5.2f} s, peak {ca['peak_rss_mb']:4.0f} MB   "
+        f"(runs {', '.join(f'{t:.2f}' for t in ca['runs_s'])})",
+        f"sentence-transformers, one question  {cs['median_s']:5.2f} s, peak {cs['peak_rss_mb']:4.0f} MB   "
+        f"(load + encode alone: the floor of the old query path)",
+        f"`assistant serve` ready             {sr['median_s']:5.2f} s   (runs {', '.join(f'{t:.2f}' for t in sr['runs_s'])})",
+        f"model load {out['model_load_s']:.2f} s; index build (model warm) {out['build_s']:.2f} s; "
+        f"index load {out['load_s'] * 1000:.1f} ms; serving RSS {out['serving_rss_mb']:.0f} MB",
+        "",
+        "goals: warm p50 <= {p50_ratio}x sentence-transformers, p95 <= {p95_ms:.0f} ms; one-shot ask <= "
+        "{cold_ask_s:.1f} s and <= {cold_ask_mb:.0f} MB; serve ready <= {serve_ready_s} s".format(**GOALS),
+        "met: " + ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in goals_met(out).items()),
+    ]
     return "\n".join(lines)
 
 
 def goals_met(out: dict[str, Any]) -> dict[str, bool]:
     hybrid = out["ask_ms"].get("hybrid") or next(iter(out["ask_ms"].values()))
-    return {"p50": hybrid["p50_ratio"] <= GOALS["p50_ratio"], "p95": hybrid["p95"] <= GOALS["p95_ms"],
-            "one-shot time": out["cold_ask"]["median_s"] <= GOALS["cold_ask_s"],
-            "one-shot memory": out["cold_ask"]["peak_rss_mb"] <= GOALS["cold_ask_mb"],
-            "serve ready": out["serve_ready"]["median_s"] <= GOALS["serve_ready_s"]}
+    return {
+        "p50": hybrid["p50_ratio"] <= GOALS["p50_ratio"],
+        "p95": hybrid["p95"] <= GOALS["p95_ms"],
+        "one-shot time": out["cold_ask"]["median_s"] <= GOALS["cold_ask_s"],
+        "one-shot memory": out["cold_ask"]["peak_rss_mb"] <= GOALS["cold_ask_mb"],
+        "serve ready": out["serve_ready"]["median_s"] <= GOALS["serve_ready_s"],
+    }
 
 
 def main(args, settings) -> int:

@@ -32,10 +32,12 @@ def collect(assistant, items) -> list[tuple[bool, bool, float]]:
 def rates(rows, t: float) -> dict[str, float]:
     ans = [r for r in rows if r[0]]
     una = [r for r in rows if not r[0]]
-    return {"threshold": round(t, 4),
-            "answer_accuracy": sum(1 for r in ans if r[1] and r[2] >= t) / max(1, len(ans)),
-            "false_abstention_rate": sum(1 for r in ans if r[2] < t) / max(1, len(ans)),
-            "abstention_rate": sum(1 for r in una if r[2] < t) / max(1, len(una))}
+    return {
+        "threshold": round(t, 4),
+        "answer_accuracy": sum(1 for r in ans if r[1] and r[2] >= t) / max(1, len(ans)),
+        "false_abstention_rate": sum(1 for r in ans if r[2] < t) / max(1, len(ans)),
+        "abstention_rate": sum(1 for r in una if r[2] < t) / max(1, len(una)),
+    }
 
 
 def two_fold(rows) -> list[dict[str, float]]:
@@ -66,10 +68,17 @@ def main(args, settings) -> int:
     for g in sorted({round(x / 100, 2) for x in range(30, 71, 4)} | {t}):
         r = rates(rows, g)
         mark = "  <- chosen" if g == t else ""
-        print(f"{g:9.3f} {r['answer_accuracy']:9.3f} {r['false_abstention_rate']:11.3f} {r['abstention_rate']:10.3f}{mark}")
-    result = {"threshold": t, "method": f"highest threshold with false abstention <= {MAX_FALSE_ABSTENTION}",
-              "qa_file": str(args.qa_file), "questions": len(rows), "at_threshold": rates(rows, t),
-              "two_fold": two_fold(rows)}
+        print(
+            f"{g:9.3f} {r['answer_accuracy']:9.3f} {r['false_abstention_rate']:11.3f} {r['abstention_rate']:10.3f}{mark}"
+        )
+    result = {
+        "threshold": t,
+        "method": f"highest threshold with false abstention <= {MAX_FALSE_ABSTENTION}",
+        "qa_file": str(args.qa_file),
+        "questions": len(rows),
+        "at_threshold": rates(rows, t),
+        "two_fold": two_fold(rows),
+    }
     print(json.dumps(result))
     if args.write:
         write_settings(Path(args.write), t)

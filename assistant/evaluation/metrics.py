@@ -42,8 +42,9 @@ def first_hit_rank(hits: Sequence[bool]) -> int | None:
     return None
 
 
-def passage_metrics(all_hits: Sequence[Sequence[bool]], cutoffs: Sequence[int], mrr_depth: int = 10
-                    ) -> dict[str, float | None]:
+def passage_metrics(
+    all_hits: Sequence[Sequence[bool]], cutoffs: Sequence[int], mrr_depth: int = 10
+) -> dict[str, float | None]:
     """hit@k for each cutoff and MRR@mrr_depth over questions, by ranx: each question is a query
     whose retrieved passages are ranked p0, p1, ... and whose relevant ones are those flagged
     (plus one never retrieved, so a question without a relevant passage scores 0, not an error)."""
@@ -51,10 +52,14 @@ def passage_metrics(all_hits: Sequence[Sequence[bool]], cutoffs: Sequence[int], 
         return {**{f"hit@{k}": None for k in cutoffs}, "mrr": None}
     from ranx import Qrels, Run, evaluate
 
-    qrels = {f"q{i}": {"never-retrieved": 1, **{f"p{j}": 1 for j, h in enumerate(hits) if h}}
-             for i, hits in enumerate(all_hits)}
-    run = {f"q{i}": {f"p{j}": float(len(hits) - j) for j in range(len(hits))} or {"none": 0.0}
-           for i, hits in enumerate(all_hits)}
+    qrels = {
+        f"q{i}": {"never-retrieved": 1, **{f"p{j}": 1 for j, h in enumerate(hits) if h}}
+        for i, hits in enumerate(all_hits)
+    }
+    run = {
+        f"q{i}": {f"p{j}": float(len(hits) - j) for j in range(len(hits))} or {"none": 0.0}
+        for i, hits in enumerate(all_hits)
+    }
     names = [f"hit_rate@{k}" for k in cutoffs] + [f"mrr@{mrr_depth}"]
     values = evaluate(Qrels(qrels), Run(run), names, make_comparable=True)
     out: dict[str, float | None] = {f"hit@{k}": float(values[f"hit_rate@{k}"]) for k in cutoffs}

@@ -133,7 +133,7 @@ def load_qa(path: str | Path) -> list[QAItem]:
 
 
 def parse_cutoffs(text: str) -> list[int]:
-    """"1,3,5" -> [1, 3, 5] (sorted, unique, each >= 1)."""
+    """ "1,3,5" -> [1, 3, 5] (sorted, unique, each >= 1)."""
     try:
         ks = sorted({int(x) for x in str(text).replace(" ", "").split(",") if x})
     except ValueError:
@@ -173,26 +173,32 @@ class ChainRunner:
         for n, question in enumerate(item.history):
             key = (item.audience, item.history[: n + 1])
             if key not in self._asked:
-                resp = self.assistant.ask(question, history=list(responses), audience=item.audience,
-                                          k=self.n_passages, retriever=self.retriever)
+                resp = self.assistant.ask(
+                    question,
+                    history=list(responses),
+                    audience=item.audience,
+                    k=self.n_passages,
+                    retriever=self.retriever,
+                )
                 self._asked[key] = [*responses, resp]
             responses = self._asked[key]
         return responses
 
 
-def run_question(assistant, item: QAItem, retriever: str, n_passages: int,
-                 runner: ChainRunner | None = None) -> Outcome:
+def run_question(
+    assistant, item: QAItem, retriever: str, n_passages: int, runner: ChainRunner | None = None
+) -> Outcome:
     history = (runner or ChainRunner(assistant, retriever, n_passages)).history(item)
     t0 = time.perf_counter()
-    resp = assistant.ask(item.question, history=history, audience=item.audience, k=n_passages,
-                         retriever=retriever)
+    resp = assistant.ask(item.question, history=history, audience=item.audience, k=n_passages, retriever=retriever)
     ms = (time.perf_counter() - t0) * 1000
     hits = [contains_any(p.chunk.text, item.evidence) for p in resp.passages] if item.answerable else []
     answer = None if resp.answer is None else resp.answer.text
     correct = bool(item.answerable and not resp.abstained and answer is not None and contains_any(answer, item.answer))
     brief = [{"rank": p.rank, "doc_id": p.chunk.doc_id, "section": p.chunk.section} for p in resp.passages[:3]]
-    at_3 = correct or bool(item.answerable and not resp.abstained
-                           and any(contains_any(a.text, item.answer) for a in resp.alternatives))
+    at_3 = correct or bool(
+        item.answerable and not resp.abstained and any(contains_any(a.text, item.answer) for a in resp.alternatives)
+    )
     return Outcome(item, hits, bool(resp.abstained), correct, answer, ms, resp.standalone_question, brief, at_3)
 
 
@@ -228,16 +234,31 @@ def failures(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
         else:
             kind = "answered an unanswerable question"
             expected = SHOULD_ABSTAIN
-        rows.append({"id": o.item.id, "question": o.item.question, "got": ABSTAINED if o.abstained else o.answer,
-                     "expected": expected, "kind": kind, "audience": o.item.audience,
-                     "history": list(o.item.history), "searched_as": o.standalone,
-                     "first_hit_rank": first_hit_rank(o.hits) if o.item.answerable else None,
-                     "top_passages": o.passages})
+        rows.append(
+            {
+                "id": o.item.id,
+                "question": o.item.question,
+                "got": ABSTAINED if o.abstained else o.answer,
+                "expected": expected,
+                "kind": kind,
+                "audience": o.item.audience,
+                "history": list(o.item.history),
+                "searched_as": o.standalone,
+                "first_hit_rank": first_hit_rank(o.hits) if o.item.answerable else None,
+                "top_passages": o.passages,
+            }
+        )
     return rows
 
 
-def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3, 5), retriever: str = "hybrid",
-             n_passages: int | None = None, progress: bool = False) -> dict[str, Any]:
+def evaluate(
+    assistant,
+    items: Sequence[QAItem],
+    cutoffs: Sequence[int] = (1, 3, 5),
+    retriever: str = "hybrid",
+    n_passages: int | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Run every question through ``assistant.ask`` and return the metrics object."""
     n_passages = n_passages or max(MRR_DEPTH, max(cutoffs))
     seq: Iterable[QAItem] = items
@@ -251,11 +272,16 @@ def evaluate(assistant, items: Sequence[QAItem], cutoffs: Sequence[int] = (1, 3,
     result = summarise(outcomes, cutoffs)
     result["retriever"] = retriever
     result["passages_per_question"] = n_passages
-    result["by_audience"] = {a: summarise([o for o in outcomes if o.item.audience == a], cutoffs)
-                             for a in AUDIENCES if any(o.item.audience == a for o in outcomes)}
+    result["by_audience"] = {
+        a: summarise([o for o in outcomes if o.item.audience == a], cutoffs)
+        for a in AUDIENCES
+        if any(o.item.audience == a for o in outcomes)
+    }
     result["followups"] = summarise([o for o in outcomes if o.item.followup], cutoffs)
-    result["by_kind"] = {k: summarise([o for o in outcomes if o.item.kind == k], cutoffs)
-                         for k in sorted({o.item.kind for o in outcomes} - {""})}
+    result["by_kind"] = {
+        k: summarise([o for o in outcomes if o.item.kind == k], cutoffs)
+        for k in sorted({o.item.kind for o in outcomes} - {""})
+    }
     ans = [o for o in outcomes if o.item.answerable]
     depth = min(CURVE_DEPTH, n_passages)
     curve = passage_metrics([o.hits for o in ans], range(1, depth + 1), MRR_DEPTH)
@@ -318,7 +344,9 @@ def main(args, settings) -> int:
     quiet = args.quiet
     results = {}
     for name in names:
-        results[name] = evaluate(assistant, items, cutoffs, name, n_passages, progress=not quiet and sys.stderr.isatty())
+        results[name] = evaluate(
+            assistant, items, cutoffs, name, n_passages, progress=not quiet and sys.stderr.isatty()
+        )
     result = combine(results) if len(names) > 1 else results[names[0]]
     result["qa_file"] = str(args.qa_file)
     result["cutoffs"] = cutoffs
@@ -334,8 +362,7 @@ def main(args, settings) -> int:
     if not args.no_report:
         from .report import write_eval_report
 
-        report = args.report or \
-            PROJECT_ROOT / "evals" / "reports" / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.html"
+        report = args.report or PROJECT_ROOT / "evals" / "reports" / f"eval-{time.strftime('%Y%m%d-%H%M%S')}.html"
         path = write_eval_report(result, report, source=str(args.qa_file), cutoffs=cutoffs)
         print(f"report written to {path}")
     return 0

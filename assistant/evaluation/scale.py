@@ -71,7 +71,7 @@ class SyntheticEmbeddings:
             x += self.rng.standard_normal((m, self.RANK), dtype=np.float32) @ self.w
             x += (self.NOISE_W / np.sqrt(self.dim)) * self.rng.standard_normal((m, self.dim), dtype=np.float32)
             x /= np.linalg.norm(x, axis=1, keepdims=True)
-            out[s:s + m] = x
+            out[s : s + m] = x
         return out
 
 
@@ -91,9 +91,16 @@ def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
     return float(np.mean([len(set(f[:k]) & set(t[:k])) / k for f, t in zip(found, truth)]))
 
 
-def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: int = 0, hnsw_max: int = 200_000,
-              n_clusters: int | None = None,
-              log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict[str, Any]:
+def scale_one(
+    n: int,
+    dim: int = 384,
+    n_queries: int = 200,
+    k: int = 10,
+    seed: int = 0,
+    hnsw_max: int = 200_000,
+    n_clusters: int | None = None,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> dict[str, Any]:
     """Exact vs approximate search on n synthetic vectors; every row measured on this machine."""
     import faiss
 
@@ -112,8 +119,16 @@ def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: i
         index, build_s = _timed(make)
         mem = _rss_mb() - before
         lat, found = _latency(index, xq, k)
-        row = {"index": label, "kind": kind, "build_s": build_s, "memory_mb": mem, "p50_ms": lat["p50"],
-               "p95_ms": lat["p95"], "recall@10": _recall(found, truth, k) if truth is not None else 1.0, **extra}
+        row = {
+            "index": label,
+            "kind": kind,
+            "build_s": build_s,
+            "memory_mb": mem,
+            "p50_ms": lat["p50"],
+            "p95_ms": lat["p95"],
+            "recall@10": _recall(found, truth, k) if truth is not None else 1.0,
+            **extra,
+        }
         rows.append(row)
         log(f"  N={n:,} {label}: build {build_s:.1f} s, p50 {lat['p50']:.2f} ms, recall@10 {row['recall@10']:.3f}")
         return index
@@ -144,8 +159,17 @@ def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: i
         for ef in (32, 64, 256):
             hnsw.hnsw.efSearch = ef
             lat, found = _latency(hnsw, xq, k)
-            rows.append({"index": f"HNSW32 efSearch {ef}", "kind": "hnsw", "build_s": None, "memory_mb": None,
-                         "p50_ms": lat["p50"], "p95_ms": lat["p95"], "recall@10": _recall(found, truth, k)})
+            rows.append(
+                {
+                    "index": f"HNSW32 efSearch {ef}",
+                    "kind": "hnsw",
+                    "build_s": None,
+                    "memory_mb": None,
+                    "p50_ms": lat["p50"],
+                    "p95_ms": lat["p95"],
+                    "recall@10": _recall(found, truth, k),
+                }
+            )
         del hnsw
     nlist = max(16, int(round(np.sqrt(n))))
     log(f"N={n:,}: IVF{nlist} ...")
@@ -164,13 +188,30 @@ def scale_one(n: int, dim: int = 384, n_queries: int = 200, k: int = 10, seed: i
             break
         ivf.nprobe = nprobe
         lat, found = _latency(ivf, xq, k)
-        rows.append({"index": f"IVF{nlist},Flat nprobe {nprobe}", "kind": "ivf", "build_s": None,
-                     "memory_mb": None, "p50_ms": lat["p50"], "p95_ms": lat["p95"],
-                     "recall@10": _recall(found, truth, k), "nprobe": nprobe})
+        rows.append(
+            {
+                "index": f"IVF{nlist},Flat nprobe {nprobe}",
+                "kind": "ivf",
+                "build_s": None,
+                "memory_mb": None,
+                "p50_ms": lat["p50"],
+                "p95_ms": lat["p95"],
+                "recall@10": _recall(found, truth, k),
+                "nprobe": nprobe,
+            }
+        )
     del ivf
-    return {"n": n, "dim": dim, "queries": n_queries, "clusters": n_clusters,
-            "chosen": faiss_type(n), "hnsw_from": HNSW_FROM, "data_rss_mb": _rss_mb() - base_rss, "rows": rows,
-            "hnsw_skipped": n > hnsw_max}
+    return {
+        "n": n,
+        "dim": dim,
+        "queries": n_queries,
+        "clusters": n_clusters,
+        "chosen": faiss_type(n),
+        "hnsw_from": HNSW_FROM,
+        "data_rss_mb": _rss_mb() - base_rss,
+        "rows": rows,
+        "hnsw_skipped": n > hnsw_max,
+    }
 
 
 def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
@@ -178,16 +219,19 @@ def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
 
     lines = []
     for r in results:
-        lines.append(f"N = {r['n']:,} vectors, dim {r['dim']} (synthetic, {r['clusters']} clusters + rank-"
-                     f"{SyntheticEmbeddings.RANK} variation), {r['queries']} single-vector queries, recall@10 "
-                     "against exact search; memory = RSS growth while building")
+        lines.append(
+            f"N = {r['n']:,} vectors, dim {r['dim']} (synthetic, {r['clusters']} clusters + rank-"
+            f"{SyntheticEmbeddings.RANK} variation), {r['queries']} single-vector queries, recall@10 "
+            "against exact search; memory = RSS growth while building"
+        )
         head = f"{'index':<34}{'build s':>9}{'memory MB':>11}{'p50 ms':>9}{'p95 ms':>9}{'recall@10':>11}"
         lines += [head, "-" * len(head)]
         for row in r["rows"]:
             b = "" if row["build_s"] is None else f"{row['build_s']:.1f}"
             m = "" if row["memory_mb"] is None else f"{row['memory_mb']:.0f}"
-            lines.append(f"{row['index']:<34}{b:>9}{m:>11}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}"
-                         f"{row['recall@10']:>11.3f}")
+            lines.append(
+                f"{row['index']:<34}{b:>9}{m:>11}{row['p50_ms']:>9.2f}{row['p95_ms']:>9.2f}{row['recall@10']:>11.3f}"
+            )
         if r["hnsw_skipped"]:
             lines.append("(HNSW not built at this size: over --hnsw-max; see the 100k row for its build rate)")
         lines.append(f"the project uses {r['chosen']} at this size (vector_index.HNSW_FROM = {HNSW_FROM:,})")
@@ -196,6 +240,8 @@ def format_scale(results: list[dict[str, Any]], budget_ms: float) -> str:
     if flats:
         # exact search is a linear scan: fit ms = a * n through the measured sizes
         a = sum(ms * n for n, ms in flats) / sum(n * n for n, _ in flats)
-        lines.append(f"exact search costs about {a * 100_000:.1f} ms (p95) per 100,000 vectors here; it passes "
-                     f"{budget_ms:.0f} ms at about {budget_ms / a:,.0f} vectors (vector_index.HNSW_FROM = {HNSW_FROM:,})")
+        lines.append(
+            f"exact search costs about {a * 100_000:.1f} ms (p95) per 100,000 vectors here; it passes "
+            f"{budget_ms:.0f} ms at about {budget_ms / a:,.0f} vectors (vector_index.HNSW_FROM = {HNSW_FROM:,})"
+        )
     return "\n".join(lines)

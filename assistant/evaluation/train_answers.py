@@ -54,9 +54,16 @@ def collect(assistant, items):
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
         found = assistant._search(query, 10, Retriever.HYBRID)
-        pairs, x = assistant._answerer.features(query.text, query.search_text, query.vector,
-                                                list(found.passages[:depth]), Audience.parse(item.audience),
-                                                query.context, found.focus, assistant.focus_vector(query, found.focus))
+        pairs, x = assistant._answerer.features(
+            query.text,
+            query.search_text,
+            query.vector,
+            list(found.passages[:depth]),
+            Audience.parse(item.audience),
+            query.context,
+            found.focus,
+            assistant.focus_vector(query, found.focus),
+        )
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
         rows.append((item, pairs, x, labels, (found.top_bm25, found.top_dense)))
     return rows
@@ -103,7 +110,7 @@ def cross_validate_abstention(rows, qrows):
         keep = [j for j in train_idx if qrows[j][2] is not None]
         params = fit(xs[keep], np.array([qrows[j][2] for j in keep]))
         for j in test_idx:
-            conf[qrows[j][0]] = predict(params, xs[j:j + 1])[0]
+            conf[qrows[j][0]] = predict(params, xs[j : j + 1])[0]
     return conf
 
 
@@ -147,23 +154,39 @@ def figures(rows, probs, threshold: float, sentences, conf=None, alt_threshold: 
                 continue
             order = np.argsort(-p)
             right1 += bool(labels[order[0]])
-            ranked = [Candidate(rows[i][1][j][0], (rows[i][1][j][1],), sentences[rows[i][1][j][1]].start,
-                                sentences[rows[i][1][j][1]].end, float(p[j]), float(p[j])) for j in order]
+            ranked = [
+                Candidate(
+                    rows[i][1][j][0],
+                    (rows[i][1][j][1],),
+                    sentences[rows[i][1][j][1]].start,
+                    sentences[rows[i][1][j][1]].end,
+                    float(p[j]),
+                    float(p[j]),
+                )
+                for j in order
+            ]
             shown = [ranked[0], *alternatives(ranked, sentences, 2, alt_threshold)]
             right3 += any(labels[order[[c.sentence_ids[0] for c in ranked].index(s.sentence_ids[0])]] for s in shown)
         abst = sum(1 for i in una if confidence(i) < threshold)
         near = [i for i in una if rows[i][0].kind == "near-miss"]
         near_abst = sum(1 for i in near if confidence(i) < threshold)
         n = max(1, len(ans))
-        return {"n": len(idx), "answer@1": round(right1 / n, 3), "answer@3": round(right3 / n, 3),
-                "false_abstention": round(false_abst / n, 3),
-                "abstention_unanswerable": round(abst / len(una), 3) if una else None,
-                "abstention_near_miss": round(near_abst / len(near), 3) if near else None}
+        return {
+            "n": len(idx),
+            "answer@1": round(right1 / n, 3),
+            "answer@3": round(right3 / n, 3),
+            "false_abstention": round(false_abst / n, 3),
+            "abstention_unanswerable": round(abst / len(una), 3) if una else None,
+            "abstention_near_miss": round(near_abst / len(near), 3) if near else None,
+        }
 
     everyone = range(len(rows))
     out = {"all": one(list(everyone))}
-    for name, test in (("parent", lambda it: it.audience == "parent"), ("clinician", lambda it: it.audience == "clinician"),
-                       ("followup", lambda it: bool(it.history))):
+    for name, test in (
+        ("parent", lambda it: it.audience == "parent"),
+        ("clinician", lambda it: it.audience == "clinician"),
+        ("followup", lambda it: bool(it.history)),
+    ):
         out[name] = one([i for i in everyone if test(rows[i][0])])
     return out
 
@@ -184,8 +207,10 @@ def main(args=None, settings=None) -> int:
     rows = collect(assistant, items)
     sentences = assistant.index.sentences
     probs = cross_validate(rows)
-    best = [(item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
-            for (item, _, _, labels, _), p in zip(rows, probs, strict=True)]
+    best = [
+        (item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
+        for (item, _, _, labels, _), p in zip(rows, probs, strict=True)
+    ]
     candidate_threshold = choose_threshold(best)
     before = figures(rows, probs, candidate_threshold, sentences)
     qrows = question_rows(rows, probs)
@@ -202,36 +227,64 @@ def main(args=None, settings=None) -> int:
     qx = np.vstack([r for _, r, label in qrows if label is not None])
     qy = np.array([label for _, _, label in qrows if label is not None])
     qmean, qscale, qw, qb = fit(qx, qy)
-    abstainer = {"model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
-                 "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
-                 "labels": "1: answerable and the best candidate answers; 0: unanswerable",
-                 "questions": len(qy), "features": list(QUESTION_FEATURES), "mean": qmean.round(6).tolist(),
-                 "scale": qscale.round(6).tolist(), "weights": qw.round(6).tolist(), "bias": round(qb, 6)}
+    abstainer = {
+        "model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
+        "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
+        "labels": "1: answerable and the best candidate answers; 0: unanswerable",
+        "questions": len(qy),
+        "features": list(QUESTION_FEATURES),
+        "mean": qmean.round(6).tolist(),
+        "scale": qscale.round(6).tolist(),
+        "weights": qw.round(6).tolist(),
+        "bias": round(qb, 6),
+    }
     if use_model:
         (DATA / "abstention_model.json").write_text(json.dumps(abstainer, indent=1) + "\n", encoding="utf-8")
     else:  # the best candidate's probability stays the confidence
         (DATA / "abstention_model.json").unlink(missing_ok=True)
-    model = {"model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
-             "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
-             "questions": len(rows), "candidates": len(ys), "positives": int(ys.sum()),
-             "features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-             "weights": w.round(6).tolist(), "bias": round(b, 6),
-             "cross_validation": {"folds": FOLDS, "grouped_by": "conversation", "threshold": round(threshold, 6),
-                                  "candidate_threshold": round(candidate_threshold, 6),
-                                  "confidence": "abstention model" if use_model else "best candidate",
-                                  "figures": cv, "figures_with_best_candidate_confidence": before,
-                                  "figures_with_abstention_model": with_model}}
+    model = {
+        "model": f"standardised logistic regression (scikit-learn LogisticRegression, C={C})",
+        "trained_by": f"python -m assistant.evaluation.train_answers {args.qa_file}",
+        "questions": len(rows),
+        "candidates": len(ys),
+        "positives": int(ys.sum()),
+        "features": list(FEATURES),
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "weights": w.round(6).tolist(),
+        "bias": round(b, 6),
+        "cross_validation": {
+            "folds": FOLDS,
+            "grouped_by": "conversation",
+            "threshold": round(threshold, 6),
+            "candidate_threshold": round(candidate_threshold, 6),
+            "confidence": "abstention model" if use_model else "best candidate",
+            "figures": cv,
+            "figures_with_best_candidate_confidence": before,
+            "figures_with_abstention_model": with_model,
+        },
+    }
     (DATA / "answer_model.json").write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
-    calibration = {"threshold": round(threshold, 6), "candidate_threshold": round(candidate_threshold, 6),
-                   "method": "abstention.choose_threshold on out-of-fold abstention-model confidences "
-                             "(candidate_threshold: on the answer model's, for alternatives)",
-                   "trained_by": model["trained_by"], "questions": len(rows)}
+    calibration = {
+        "threshold": round(threshold, 6),
+        "candidate_threshold": round(candidate_threshold, 6),
+        "method": "abstention.choose_threshold on out-of-fold abstention-model confidences "
+        "(candidate_threshold: on the answer model's, for alternatives)",
+        "trained_by": model["trained_by"],
+        "questions": len(rows),
+    }
     (DATA / "calibration.json").write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(model["cross_validation"], indent=1))
-    print("weights:", ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(FEATURES, w), key=lambda t: -abs(t[1]))[:15]),
-          file=sys.stderr)
-    print("abstention weights:", ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(QUESTION_FEATURES, qw),
-                                                                              key=lambda t: -abs(t[1]))), file=sys.stderr)
+    print(
+        "weights:",
+        ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(FEATURES, w), key=lambda t: -abs(t[1]))[:15]),
+        file=sys.stderr,
+    )
+    print(
+        "abstention weights:",
+        ", ".join(f"{n}={v:+.2f}" for n, v in sorted(zip(QUESTION_FEATURES, qw), key=lambda t: -abs(t[1]))),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -14,11 +14,19 @@ from __future__ import annotations
 from importlib import import_module
 
 _HOME = {
-    "serve": "server", "launch": "server",
-    "build_app": "app", "theme": "app", "CONCURRENCY": "app", "QUEUE_MAX_SIZE": "app",
+    "serve": "server",
+    "launch": "server",
+    "build_app": "app",
+    "theme": "app",
+    "CONCURRENCY": "app",
+    "QUEUE_MAX_SIZE": "app",
     "ChatApp": "handlers",
-    "reply_html": "render", "reply_text": "render", "error_html": "render", "user_html": "render",
-    "context_html": "render", "esc": "render",
+    "reply_html": "render",
+    "reply_text": "render",
+    "error_html": "render",
+    "user_html": "render",
+    "context_html": "render",
+    "esc": "render",
 }
 
 __all__ = [

@@ -89,8 +89,10 @@ def theme():
     import gradio as gr
 
     # system fonts: the default theme would fetch Google Fonts, and this runs offline
-    return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
-                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+    return gr.themes.Default(
+        font=["system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
 
 
 def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup_error: str | None = None):
@@ -103,43 +105,70 @@ def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup
         demo.chat_app = app  # for tests and embedding
         gr.Markdown("## Ask the documents\n" + PAGE_NOTE, elem_classes=["asst-page-note"])
         if startup_error:
-            gr.HTML(error_html("The assistant could not load its documents; answers will fail until this is fixed.",
-                               startup_error), elem_id="startup-error")
+            gr.HTML(
+                error_html(
+                    "The assistant could not load its documents; answers will fail until this is fixed.", startup_error
+                ),
+                elem_id="startup-error",
+            )
         questions = gr.State([])  # the user's earlier questions in this chat (raw text)
         records = gr.State({})  # assistant message index -> what was answered (for feedback)
         sources = gr.State({})  # picker key -> {doc_id, at, end, label, reference}
         turn = gr.State(0)
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", elem_id="chat", height=640, autoscroll=False,
-                                     render_markdown=False,
-                                     sanitize_html=True, latex_delimiters=[], allow_tags=False,
-                                     feedback_options=("Like", "Dislike"), buttons=["copy_all"],
-                                     placeholder="Ask about cerebellar hypoplasia, opsoclonus-myoclonus "
-                                                 "syndrome or postinfective cerebellar necrosis.")
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    elem_id="chat",
+                    height=640,
+                    autoscroll=False,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
+                    feedback_options=("Like", "Dislike"),
+                    buttons=["copy_all"],
+                    placeholder="Ask about cerebellar hypoplasia, opsoclonus-myoclonus "
+                    "syndrome or postinfective cerebellar necrosis.",
+                )
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Type a question and press Enter", show_label=False,
-                                     elem_id="question", scale=5, lines=1, max_lines=6, autofocus=True)
+                    box = gr.Textbox(
+                        placeholder="Type a question and press Enter",
+                        show_label=False,
+                        elem_id="question",
+                        scale=5,
+                        lines=1,
+                        max_lines=6,
+                        autofocus=True,
+                    )
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
                 with gr.Row():
                     new_chat = gr.Button("New chat", elem_id="new-chat", size="sm")
                     status = gr.Markdown("", elem_id="feedback-status")
             with gr.Column(scale=2):
-                audience = gr.Radio(["parent", "clinician"], value="parent", label="I am a…",
-                                    info="parent: plain answer, words explained. clinician: exact quote and "
-                                         "full citation first.", elem_id="audience")
+                audience = gr.Radio(
+                    ["parent", "clinician"],
+                    value="parent",
+                    label="I am a…",
+                    info="parent: plain answer, words explained. clinician: exact quote and full citation first.",
+                    elem_id="audience",
+                )
                 with gr.Accordion("Read a source in its whole section", open=True):
-                    picker = gr.Dropdown(choices=[], value=None, label="Source", elem_id="source-picker",
-                                         interactive=True)
+                    picker = gr.Dropdown(
+                        choices=[], value=None, label="Source", elem_id="source-picker", interactive=True
+                    )
                     context = gr.HTML(CONTEXT_PLACEHOLDER, elem_id="context", js_on_load=None)
-                gr.Examples([[q, "parent"] for q in PARENT_EXAMPLES], inputs=[box, audience],
-                            label="Examples for parents")
-                gr.Examples([[q, "clinician"] for q in CLINICIAN_EXAMPLES], inputs=[box, audience],
-                            label="Examples for clinicians")
+                gr.Examples(
+                    [[q, "parent"] for q in PARENT_EXAMPLES], inputs=[box, audience], label="Examples for parents"
+                )
+                gr.Examples(
+                    [[q, "clinician"] for q in CLINICIAN_EXAMPLES],
+                    inputs=[box, audience],
+                    label="Examples for clinicians",
+                )
 
         def respond(message, audience_value, chat, questions_value, records_value, sources_value, turn_value):
-            t = app.respond(message, audience_value, chat, questions_value, records_value, sources_value,
-                            turn_value)
+            t = app.respond(message, audience_value, chat, questions_value, records_value, sources_value, turn_value)
             picker_update = gr.update() if t.picker is None else gr.update(choices=t.picker[0], value=t.picker[1])
             context_value = gr.update() if t.context is None else t.context
             return "", t.chat, t.questions, t.records, t.sources, t.turn, picker_update, context_value
@@ -147,8 +176,15 @@ def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup
         ask_inputs = [box, audience, chatbot, questions, records, sources, turn]
         ask_outputs = [box, chatbot, questions, records, sources, turn, picker, context]
         for trigger in (box.submit, send.click):
-            trigger(respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_limit=CONCURRENCY,
-                    concurrency_id=CONCURRENCY_ID, show_progress="minimal")
+            trigger(
+                respond,
+                ask_inputs,
+                ask_outputs,
+                api_visibility="private",
+                concurrency_limit=CONCURRENCY,
+                concurrency_id=CONCURRENCY_ID,
+                show_progress="minimal",
+            )
 
         def clear():
             return ([], [], {}, {}, 0, gr.update(choices=[], value=None), CONTEXT_PLACEHOLDER, "", "")

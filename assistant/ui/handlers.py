@@ -63,8 +63,17 @@ def parse_history(history: Any) -> list[str]:
 def citation_ids(resp: Response) -> list[dict]:
     """The passages of a reply as the feedback log stores them."""
     cited = resp.answer.passage if resp.answer else None
-    return [{"rank": p.rank, "doc_id": p.chunk.doc_id, "chunk_id": p.chunk.chunk_id, "start": p.chunk.start,
-             "end": p.chunk.end, "cited": i == cited} for i, p in enumerate(resp.passages)]
+    return [
+        {
+            "rank": p.rank,
+            "doc_id": p.chunk.doc_id,
+            "chunk_id": p.chunk.chunk_id,
+            "start": p.chunk.start,
+            "end": p.chunk.end,
+            "cited": i == cited,
+        }
+        for i, p in enumerate(resp.passages)
+    ]
 
 
 def sources_for(resp: Response, turn: int) -> list[tuple[str, dict]]:
@@ -81,8 +90,18 @@ def sources_for(resp: Response, turn: int) -> list[tuple[str, dict]]:
         quoted = cited and a.kind is not AnswerKind.METADATA  # a document detail has no span to mark
         at, end = (a.doc_start, a.doc_end) if quoted else (p.chunk.start, p.chunk.end)
         label = f"Q{turn} [{p.rank}]{' (quoted)' if cited else ''} {p.citation}"
-        out.append((f"{turn}:{p.rank}", {"doc_id": p.chunk.doc_id, "at": at, "end": end, "label": label,
-                                          "reference": f"{full_reference(p.meta)} — {p.chunk.section}"}))
+        out.append(
+            (
+                f"{turn}:{p.rank}",
+                {
+                    "doc_id": p.chunk.doc_id,
+                    "at": at,
+                    "end": end,
+                    "label": label,
+                    "reference": f"{full_reference(p.meta)} — {p.chunk.section}",
+                },
+            )
+        )
     return out
 
 
@@ -102,8 +121,9 @@ class Turn:
 class ChatApp:
     """The UI's behaviour over one Assistant and one feedback log."""
 
-    def __init__(self, assistant: Assistant, feedback: FeedbackLog | None = None,
-                 startup_error: str | None = None) -> None:
+    def __init__(
+        self, assistant: Assistant, feedback: FeedbackLog | None = None, startup_error: str | None = None
+    ) -> None:
         self.assistant = assistant
         self.feedback = feedback
         self.startup_error = startup_error
@@ -128,8 +148,14 @@ class ChatApp:
     def answer(self, question: Any, audience: str, questions: list[str]) -> tuple[str, dict, Response | None]:
         """-> (reply HTML, feedback record, response or None). Never raises."""
         question = _text(question)
-        record = {"question": question, "audience": str(audience), "answer": "", "message": "",
-                  "abstained": True, "citations": []}
+        record = {
+            "question": question,
+            "audience": str(audience),
+            "answer": "",
+            "message": "",
+            "abstained": True,
+            "citations": [],
+        }
         try:
             resp = self.assistant.ask(question, history=list(questions), audience=audience or "parent")
         except AssistantError as exc:
@@ -145,8 +171,12 @@ class ChatApp:
             title = "Something went wrong while answering. Please try again, or start a new chat."
             record["message"] = title
             return error_html(title, f"({type(exc).__name__})"), record, None
-        record.update(answer=resp.answer.text if resp.answer else "", message=resp.message,
-                      abstained=resp.abstained, citations=citation_ids(resp))
+        record.update(
+            answer=resp.answer.text if resp.answer else "",
+            message=resp.message,
+            abstained=resp.abstained,
+            citations=citation_ids(resp),
+        )
         try:
             return reply_html(resp), record, resp
         except Exception as exc:  # a rendering bug must not show a traceback either
@@ -154,12 +184,25 @@ class ChatApp:
             title = "Something went wrong while showing the answer. Please try again."
             return error_html(title, f"({type(exc).__name__})"), record, resp
 
-    def respond(self, message: Any, audience: str, chat: list | None, questions: list | None,
-                records: dict | None, sources: dict | None, turn: int | None) -> Turn:
+    def respond(
+        self,
+        message: Any,
+        audience: str,
+        chat: list | None,
+        questions: list | None,
+        records: dict | None,
+        sources: dict | None,
+        turn: int | None,
+    ) -> Turn:
         """One question in the chat: the reply appended, the question remembered for follow-ups,
         its sources put first in the picker and the quoted one opened in the section reader."""
-        state = Turn(chat=list(chat or []), questions=list(questions or []), records=dict(records or {}),
-                     sources=dict(sources or {}), turn=int(turn or 0))
+        state = Turn(
+            chat=list(chat or []),
+            questions=list(questions or []),
+            records=dict(records or {}),
+            sources=dict(sources or {}),
+            turn=int(turn or 0),
+        )
         reply, record, resp = self.answer(message, audience, state.questions)
         state.chat += [{"role": "user", "content": user_html(message)}, {"role": "assistant", "content": reply}]
         state.records[str(len(state.chat) - 1)] = record
@@ -206,9 +249,15 @@ class ChatApp:
         if record is None:
             return "That message has no answer to rate."
         try:
-            self.feedback.vote(vote=liked, question=record["question"], answer=record["answer"],
-                               citations=record["citations"], audience=record["audience"],
-                               abstained=record["abstained"], message=record["message"])
+            self.feedback.vote(
+                vote=liked,
+                question=record["question"],
+                answer=record["answer"],
+                citations=record["citations"],
+                audience=record["audience"],
+                abstained=record["abstained"],
+                message=record["message"],
+            )
         except (OSError, FeedbackError) as exc:
             log.warning("feedback not saved: %s", exc)
             return "Sorry, your feedback could not be saved."
@@ -222,6 +271,15 @@ def api_error(question: Any, audience: Any, kind: str, detail: str, message: str
         parsed = Audience.parse(audience or Audience.PARENT)
     except ValueError:
         parsed = Audience.PARENT
-    resp = Response(question=_text(question), standalone_question="", audience=parsed, retriever=Retriever.HYBRID,
-                    abstained=True, answer=None, passages=(), message=message, status=Status.ERROR)
+    resp = Response(
+        question=_text(question),
+        standalone_question="",
+        audience=parsed,
+        retriever=Retriever.HYBRID,
+        abstained=True,
+        answer=None,
+        passages=(),
+        message=message,
+        status=Status.ERROR,
+    )
     return {**resp.to_json(), "error": {"kind": kind, "detail": detail}}

@@ -28,12 +28,18 @@ RELATED_HTML = "Related passages (they do not answer the question; read them und
 FAILED = "Something went wrong while answering; please try again."
 FALLBACK = {Status.EMPTY_QUESTION: EMPTY_QUESTION, Status.NOT_ANSWERED: NOT_ANSWERED, Status.ERROR: FAILED}
 
-PAGE_NOTE = ("Answers are sentences quoted from the documents, with their sources. "
-             "They are not medical advice: talk to your child's doctor.")
-CONTEXT_PLACEHOLDER = ('<div class="asst-context-empty">Ask a question, then pick one of its sources '
-                       'here to read it in its whole section.</div>')
-ABSTAINED_CONTEXT = ('<div class="asst-context-empty">The documents don\'t answer the last question. Pick one '
-                     'of its related passages here to read it in its whole section.</div>')
+PAGE_NOTE = (
+    "Answers are sentences quoted from the documents, with their sources. "
+    "They are not medical advice: talk to your child's doctor."
+)
+CONTEXT_PLACEHOLDER = (
+    '<div class="asst-context-empty">Ask a question, then pick one of its sources '
+    "here to read it in its whole section.</div>"
+)
+ABSTAINED_CONTEXT = (
+    '<div class="asst-context-empty">The documents don\'t answer the last question. Pick one '
+    "of its related passages here to read it in its whole section.</div>"
+)
 
 
 # -- the pieces ---------------------------------------------------------------------------
@@ -101,15 +107,27 @@ def reply_view(resp: Response) -> Reply:
         span = None if metadata else quote_span(p.chunk.text, a.text, a.start, a.end)
         answer = Quote(a.readable, p, span, METADATA_LABEL if metadata else "")
         alternatives = tuple(
-            Quote(alt.readable, resp.passages[alt.passage],
-                  quote_span(resp.passages[alt.passage].chunk.text, alt.text, alt.start, alt.end))
-            for alt in resp.alternatives if 0 <= alt.passage < len(resp.passages))
+            Quote(
+                alt.readable,
+                resp.passages[alt.passage],
+                quote_span(resp.passages[alt.passage].chunk.text, alt.text, alt.start, alt.end),
+            )
+            for alt in resp.alternatives
+            if 0 <= alt.passage < len(resp.passages)
+        )
         if resp.audience is Audience.PARENT:
             glossary = tuple(Explained(g.term, g.explanation, g.quoted_from) for g in resp.glossary)
-    return Reply(status=status, audience=resp.audience, message=resp.message or FALLBACK.get(status, ""),
-                 searched_for=_searched_for(resp) if resp.passages else "", answer=answer,
-                 alternatives=alternatives, glossary=glossary,
-                 notice="" if status is Status.EMPTY_QUESTION else resp.notice, passages=resp.passages)
+    return Reply(
+        status=status,
+        audience=resp.audience,
+        message=resp.message or FALLBACK.get(status, ""),
+        searched_for=_searched_for(resp) if resp.passages else "",
+        answer=answer,
+        alternatives=alternatives,
+        glossary=glossary,
+        notice="" if status is Status.EMPTY_QUESTION else resp.notice,
+        passages=resp.passages,
+    )
 
 
 # -- HTML ---------------------------------------------------------------------------------
@@ -166,8 +184,10 @@ def _source_html(p: Passage, view: Reply) -> str:
     quotes = [(view.answer, "")] if view.answer else []
     quotes += [(q, "asst-alt") for q in view.alternatives]
     spans = [(*q.span, css) for q, css in quotes if q.passage is p and q.span]
-    return (f'<div class="asst-source"><div class="asst-source-head">{" · ".join(bits)}</div>'
-            f'<div class="asst-passage">{marked(p.chunk.text, spans)}</div></div>')
+    return (
+        f'<div class="asst-source"><div class="asst-source-head">{" · ".join(bits)}</div>'
+        f'<div class="asst-passage">{marked(p.chunk.text, spans)}</div></div>'
+    )
 
 
 def _sources_html(view: Reply) -> str:
@@ -175,8 +195,10 @@ def _sources_html(view: Reply) -> str:
         return ""
     n = len(view.passages)
     items = "".join(_source_html(p, view) for p in view.passages)
-    return (f'<details class="asst-sources"><summary>Sources <span class="asst-count">'
-            f'({n} passage{"s" if n != 1 else ""})</span></summary>{items}</details>')
+    return (
+        f'<details class="asst-sources"><summary>Sources <span class="asst-count">'
+        f"({n} passage{'s' if n != 1 else ''})</span></summary>{items}</details>"
+    )
 
 
 def _answer_html(q: Quote, audience: Audience) -> tuple[str, str]:
@@ -188,20 +210,26 @@ def _answer_html(q: Quote, audience: Audience) -> tuple[str, str]:
         in_passage = f'<div class="asst-passage">{marked(p.chunk.text, [(*q.span, "")] if q.span else [])}</div>'
     if audience is Audience.CLINICIAN:
         text = esc(q.readable) if q.label else f"“{esc(q.readable)}”"
-        head = (f'<blockquote class="asst-quote">{label}{text} {_cite(p)}</blockquote>'
-                f'<p class="asst-ref">{_cite(p)} {esc(full_reference(p.meta))} — {esc(p.chunk.section)}. '
-                f"Evidence: {esc(p.evidence)}. Score {p.score:.3f}.</p>")
+        head = (
+            f'<blockquote class="asst-quote">{label}{text} {_cite(p)}</blockquote>'
+            f'<p class="asst-ref">{_cite(p)} {esc(full_reference(p.meta))} — {esc(p.chunk.section)}. '
+            f"Evidence: {esc(p.evidence)}. Score {p.score:.3f}.</p>"
+        )
         return head, in_passage
-    head = (f'<p class="asst-answer">{label}{esc(q.readable)} {_cite(p)}</p>'
-            f'<p class="asst-from">From source [{p.rank}]: {esc(p.citation)} ({esc(p.evidence)})</p>')
+    head = (
+        f'<p class="asst-answer">{label}{esc(q.readable)} {_cite(p)}</p>'
+        f'<p class="asst-from">From source [{p.rank}]: {esc(p.citation)} ({esc(p.evidence)})</p>'
+    )
     return head, f'<p class="asst-from">In the document:</p>{in_passage}' if in_passage else ""
 
 
 def _alternatives_html(view: Reply) -> str:
     if not view.alternatives:
         return ""
-    items = "".join(f"<li>“{esc(q.readable)}” {_cite(q.passage)} "
-                    f'<span class="asst-from">{esc(q.passage.citation)}</span></li>' for q in view.alternatives)
+    items = "".join(
+        f'<li>“{esc(q.readable)}” {_cite(q.passage)} <span class="asst-from">{esc(q.passage.citation)}</span></li>'
+        for q in view.alternatives
+    )
     return f'<div class="asst-also"><strong>{esc(ALSO_LABEL)}</strong><ul>{items}</ul></div>'
 
 
@@ -211,7 +239,9 @@ def _glossary_html(view: Reply) -> str:
     items = "".join(
         f"<li><strong>{esc(g.term)}</strong>: "
         + (f"“{esc(g.explanation)}”" if g.quoted_from else esc(g.explanation))
-        + f' <span class="asst-provenance">({esc(g.provenance)})</span></li>' for g in view.glossary)
+        + f' <span class="asst-provenance">({esc(g.provenance)})</span></li>'
+        for g in view.glossary
+    )
     return f'<div class="asst-glossary"><strong>Words explained</strong><ul>{items}</ul></div>'
 
 
@@ -253,10 +283,12 @@ def user_html(question: Any) -> str:
 
 def context_html(ctx, reference: str = "") -> str:
     """Assistant.show(...) as HTML: the whole section with the quote marked."""
-    return (f'<div class="asst-context"><h3>{esc(ctx.title)}</h3>'
-            f'<p class="asst-ref">{esc(reference or ctx.citation)}</p>'
-            f'<h4>{esc(ctx.section)}</h4><div class="asst-section-text">'
-            f'{marked(ctx.text, [(ctx.mark_start, ctx.mark_end, "")])}</div></div>')
+    return (
+        f'<div class="asst-context"><h3>{esc(ctx.title)}</h3>'
+        f'<p class="asst-ref">{esc(reference or ctx.citation)}</p>'
+        f'<h4>{esc(ctx.section)}</h4><div class="asst-section-text">'
+        f"{marked(ctx.text, [(ctx.mark_start, ctx.mark_end, '')])}</div></div>"
+    )
 
 
 # -- text (the CLI) -----------------------------------------------------------------------
@@ -271,8 +303,10 @@ def reply_text(resp: Response) -> str:
     else:
         q = view.answer
         said = q.readable if q.label else f"“{q.readable}”"
-        lines += [f"{q.label or 'Answer'} [{q.passage.rank}]: {said}",
-                  f"   — {q.passage.citation} ({q.passage.evidence})"]
+        lines += [
+            f"{q.label or 'Answer'} [{q.passage.rank}]: {said}",
+            f"   — {q.passage.citation} ({q.passage.evidence})",
+        ]
         if view.alternatives:
             lines += ["", ALSO_LABEL]
             lines += [f"  “{a.readable}” [{a.passage.rank}] {a.passage.citation}" for a in view.alternatives]
@@ -285,8 +319,10 @@ def reply_text(resp: Response) -> str:
     for p in view.passages:
         text = " ".join(p.chunk.text.split())
         cut = "…" if len(text) > TEXT_PASSAGE_CHARS else ""
-        lines += [f"[{p.rank}] {p.citation} · {p.evidence} · score {p.score:.3f}",
-                  f"    {text[:TEXT_PASSAGE_CHARS]}{cut}"]
+        lines += [
+            f"[{p.rank}] {p.citation} · {p.evidence} · score {p.score:.3f}",
+            f"    {text[:TEXT_PASSAGE_CHARS]}{cut}",
+        ]
     if view.notice:
         lines += ["", view.notice]
     return "\n".join(lines)

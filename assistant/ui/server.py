@@ -20,14 +20,33 @@ from .app import CSS, SCROLL_JS, build_app, theme
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def launch(demo, host: str = "127.0.0.1", port: int = 7860, share: bool = False, open_browser: bool = False,
-           block: bool = False, quiet: bool = True):
+def launch(
+    demo,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    open_browser: bool = False,
+    block: bool = False,
+    quiet: bool = True,
+):
     """demo.launch with this app's settings: local only by default, no extra file access,
     no server-side rendering, no telemetry. Returns (app, local_url, share_url)."""
-    return demo.launch(server_name=host, server_port=port, share=share, inbrowser=open_browser,
-                       prevent_thread_lock=not block, quiet=quiet, show_error=False, ssr_mode=False,
-                       mcp_server=False, max_file_size="1mb", theme=theme(), css=CSS,
-                       footer_links=["api", "settings"], js=SCROLL_JS)
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        inbrowser=open_browser,
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        show_error=False,
+        ssr_mode=False,
+        mcp_server=False,
+        max_file_size="1mb",
+        theme=theme(),
+        css=CSS,
+        footer_links=["api", "settings"],
+        js=SCROLL_JS,
+    )
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -68,8 +87,14 @@ def _run_until_stopped(demo) -> None:
         demo.close()
 
 
-def serve(settings=None, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
-          open_browser: bool = False, feedback_path=None) -> int:
+def serve(
+    settings=None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    open_browser: bool = False,
+    feedback_path=None,
+) -> int:
     """``assistant serve``: warm up (build the index if missing or stale), start, print the URL,
     run until Ctrl-C. Returns the exit code."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -90,8 +115,11 @@ def serve(settings=None, host: str = "127.0.0.1", port: int = 7860, share: bool 
         assistant.warm_up()
     except AssistantError as exc:
         startup_error = str(exc)
-        print(f"warning: {exc}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
-              file=sys.stderr, flush=True)
+        print(
+            f"warning: {exc}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
+            file=sys.stderr,
+            flush=True,
+        )
     import gradio  # noqa: F401  (imported after warm-up so its start-up cost shows in the timing below)
 
     demo = build_app(assistant, feedback, startup_error)
@@ -105,7 +133,7 @@ def serve(settings=None, host: str = "127.0.0.1", port: int = 7860, share: bool 
         print(f"Public share link (anyone with it can use this assistant): {share_url}", flush=True)
     if host not in LOCAL_HOSTS:
         print(f"warning: listening on {host}; other machines on the network can reach it.", file=sys.stderr)
-    print(f"API: gradio_client Client(\"{local_url}\").predict(question, [], \"parent\", api_name=\"/ask\")")
+    print(f'API: gradio_client Client("{local_url}").predict(question, [], "parent", api_name="/ask")')
     print(f"Feedback is appended to {feedback.path}. Press Ctrl-C to stop.", flush=True)
     _run_until_stopped(demo)
     print("Stopped.")
