@@ -22,57 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import ASKS, CITE_RE, GATE, STATES, TYPED_STATES, asked_types, typed_asks
 from .focus import Focus
 from .index import Index
 from .lexical import tokenize
 from .schema import Audience, SectionKind, SentenceKind
 
-CITE_RE = re.compile(r"\((?:\d+(?:\s*[,–-]\s*\d+)*|(?:Figure|Fig\.|Table)[^)]*)\)")
-
-# What a question asks for (by its form) and what a sentence must state to give it.
-ASKS = {
-    "number": re.compile(
-        r"\b(how (much|many|often|common|rare|likely)|what (proportion|percentage|fraction|share|"
-        r"rate)|percent\w*|proportion|number of|incidence|prevalence|chance)\b",
-        re.IGNORECASE,
-    ),
-    "person": re.compile(r"\b(who|whom|whose|(what|which) (doctor|specialist|person|name))\b", re.IGNORECASE),
-    "gene": re.compile(r"\b(which|what) genes?\b|\bgenes? (is|are)\b", re.IGNORECASE),
-    "place": re.compile(
-        r"\b(where|which (part|area|region|side|structure|organ)s?|what (part|area|region)s?)\b", re.IGNORECASE
-    ),
-    "time": re.compile(
-        r"\b(when|how old|what age|at what age|how long|how soon|what year|which year|how many "
-        r"(days|weeks|months|years|hours))\b",
-        re.IGNORECASE,
-    ),
-    "dose": re.compile(r"\b(dose|doses|dosage)\b", re.IGNORECASE),
-}
-STATES = {
-    "number": re.compile(
-        r"\d|%|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|twice|most|many|few|"
-        r"several|rare|rarely|common|commonly|often|percent|majority|minority)\b",
-        re.IGNORECASE,
-    ),
-    "person": re.compile(
-        r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|\b(doctor|neurologist|"
-        r"specialist|physician|paediatrician|pediatrician|therapist|counsel+or|geneticist|surgeon|"
-        r"team|parents?|mother|father|family)\b"
-    ),
-    "gene": re.compile(r"\b[A-Z][A-Z0-9]{2,}\b|\bgenes?\b"),
-    "place": re.compile(
-        r"\b(in|at|into|behind|within|inside|of) the [a-z]+|\b(brain|cerebell\w+|vermis|hemispheres?|"
-        r"brainstem|pons|cortex|lobes?|nerves?|spine|spinal|eyes?|abdomen|adrenal|chest|neck|"
-        r"hospital|clinic|country|region|side|area|part)\b",
-        re.IGNORECASE,
-    ),
-    "time": re.compile(
-        r"\b\d+\s*-?\s*(year|month|week|day|hour|minute)s?\b|\b(age[sd]?|old|birth|born|infan\w+|"
-        r"childhood|before|after|during|later|until|since|years?|months?|weeks?|days?|\d{4})\b",
-        re.IGNORECASE,
-    ),
-    "dose": re.compile(r"\d\s*(mg|g|mcg|µg|ml|iu|units?)\b|/kg\b", re.IGNORECASE),
-}
 ANSWER_TYPES = tuple(ASKS)
 STOP = {
     "what",
@@ -159,162 +114,37 @@ STOP = {
     "all",
 }
 
-FEATURES = (
-    "cos",
-    "chunk_cos",
-    "local_own",
-    "local_exp",
-    "corpus_own",
-    "corpus_exp",
-    "cover",
-    "cover_title",
-    "novelty",
-    "inv_rank",
-    "retrieval_rel",
-    "len_log",
-    "focus",
-    "all_covered",
-    *[f"asks_{t}" for t in ANSWER_TYPES],
-    *[f"match_{t}" for t in ANSWER_TYPES],
-    "type_missing",
-    "typed_asked",
-    "typed_agrees",
-    "unsupported",
-    "unsupported_any",
-    "row_key",
-    "unknown_terms",
-    "unknown_any",
-    "table_row",
-    "plain_doc",
-    "plain_parent",
-    "parent",
-    "followup",
-    "same_doc",
-    "same_section",
-    # the asked aspect (focus.py): the question without its topic words
-    "focus_split",
-    "focus_cover",
-    "focus_cover_title",
-    "focus_local",
-    "topic_only",
-    "focus_cos",
-    # the same closeness measures against the best candidate of the question (0 for the best)
-    "rel_cos",
-    "rel_chunk_cos",
-    "rel_local_own",
-    "rel_local_exp",
-    "rel_corpus_own",
-    "rel_corpus_exp",
-    "rel_cover",
-    "rel_focus_cover",
-    "rel_focus_local",
-    "rel_focus_cos",
+FEATURES = tuple(
+    """
+    cos chunk_cos local_own local_exp corpus_own corpus_exp cover cover_title novelty inv_rank
+    retrieval_rel len_log focus all_covered asks_number asks_person asks_gene asks_place asks_time
+    asks_dose match_number match_person match_gene match_place match_time match_dose type_missing
+    typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any table_row
+    plain_doc plain_parent parent followup same_doc same_section focus_split focus_cover
+    focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own
+    rel_local_exp rel_corpus_own rel_corpus_exp rel_cover rel_focus_cover rel_focus_local
+    rel_focus_cos
+    """.split()
 )
 # What the abstention model (one row per question) sees: how sure and how clear-cut the best
 # candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
 # question has words the documents never use, and how well retrieval matched at all.
-QUESTION_FEATURES = (
-    "best",
-    "margin",
-    "best_cos",
-    "best_focus_cos",
-    "best_focus_cover",
-    "best_cover_title",
-    "best_all_covered",
-    "unknown_terms",
-    "unknown_any",
-    "asks_any",
-    "type_missing",
-    "top_bm25_log",
-    "top_dense",
-    "focus_split",
-    "followup",
-    "parent",
-    "candidates_log",
-    "typed_asked",
-    "eligible_any",
-    "unsupported",
-    "unsupported_any",
+QUESTION_FEATURES = tuple(
+    """
+    best margin best_cos best_focus_cos best_focus_cover best_cover_title best_all_covered
+    unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
+    parent candidates_log typed_asked eligible_any unsupported unsupported_any
+    """.split()
 )
-RELATIVE = (
-    "cos",
-    "chunk_cos",
-    "local_own",
-    "local_exp",
-    "corpus_own",
-    "corpus_exp",
-    "cover",
-    "focus_cover",
-    "focus_local",
-    "focus_cos",
+RELATIVE = tuple(
+    """
+    cos chunk_cos local_own local_exp corpus_own corpus_exp cover focus_cover focus_local focus_cos
+    """.split()
 )
+
 
 # The typed facts a question can ask for (by its form), and what a sentence must state to give
 # one: the answer-type gate. A candidate that states none of an asked type cannot be the answer.
-NUM = r"(?<![A-Za-z\d])\d"  # a number, not the digit of a symbol ("CACNA1A", "T2")
-_COUNT = (
-    NUM + r"|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundreds?|"
-    r"thousands?|millions?|dozens?|both|single|twice|once|several|few|couple)\b"
-)
-WH = r"(^|[,;:]\s*|\b(and|but|so|then)\s+)((to|by|with|from|for|in|at) )?"
-TYPED = {
-    "percent": (
-        r"\b(percent\w*|what (proportion|fraction|share)|(what|which) (are|is|were|was) the (chances?|odds))\b",
-        NUM
-        + r"\d*\s*%|\bpercent|\d+\s*(of|in|out of)\s*\d+|\b(half|third|quarter|majority|minority|most|all|none)\b|"
-        + _COUNT,
-    ),
-    "count": (r"\bhow many\b|\bnumber of\b|\bcount\b", _COUNT),
-    "measure": (
-        r"\b(weigh(s|ed|ing|t)?|height|length|size|diameter|circumference|temperature|centimet\w*|millimet\w*|"
-        r"kilogram\w*|grams?|cm|mm|kg|count|how (big|large|tall|heavy|small|wide|deep))\b",
-        NUM,
-    ),
-    "cost": (
-        r"\b(cost\w*|price\w*|expensive|afford\w*)\b|\bhow much\b.*\b(pay|charge)\b",
-        r"[$£€¥]|\b(costs?|price\w*|pay\w*|paid|charg\w*|insur\w*|fund\w*|expens\w*|afford\w*|dollars?|euros?)\b",
-    ),
-    "dose": (
-        r"\b(dose[sd]?|dosage|dosing)\b|\bhow much\b.*\b(give|given|take|taken)\b",
-        r"\d\s*(mg|g|mcg|µg|ug|ml|iu|units?|mmol)\b|/kg\b|/m2\b|/m²",
-    ),
-    "duration": (
-        r"\b(how long|for how many|duration|how soon)\b|\bhow many (seconds|minutes|hours|days|nights|weeks|"
-        r"months|years)\b",
-        r"\b(seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|lifelong|life-long|"
-        r"lifetime|permanent\w*|overnight)\b|\d\s*(h|d|wk|mo|yr)s?\b",
-    ),
-    "age": (
-        r"\b(how old|(what|which) (age|year|date)|at what age|age at)\b",
-        NUM + r"|\b(age[ds]?|old|years?|months?|weeks?|days?|infan\w*|newborn|neonat\w*|birth|born|child\w*|"
-        r"adolescen\w*|teen\w*|adult\w*|toddlers?|bab(y|ies)|school)\b",
-    ),
-    "person": (
-        WH + r"who(m|se)?\b",
-        r"\b(Dr|Prof|Mr|Mrs|Ms)\b\.?|\b[A-Z][a-z]+ [A-Z]\.? ?[A-Z][a-z]+\b|(?i:\b(doctors?|neurologists?|"
-        r"specialists?|physicians?|paediatricians?|pediatricians?|therapists?|counsel+ors?|geneticists?|"
-        r"surgeons?|nurses?|teams?|parents?|mothers?|fathers?|family|families|child(ren)?|patients?|people|"
-        r"infants?|girls?|boys?|adults?|bab(y|ies)|toddlers?|women|men|siblings?|authors?|researchers?)\b)",
-    ),
-    "place": (
-        WH + r"where\b|\b(which|what) (country|countries|city|cities|hospital|clinic|centre|center|place|"
-        r"region|part|area|organ|side)s?\b",
-        r"\b(in|at|into|behind|within|inside|near|below|above|under|beneath|on|from|to) (the|a|an|his|her|"
-        r"their|its) [a-z]+|(?i:\b(brain|cerebell\w+|vermis|hemispheres?|brainstem|pons|cortex|lobes?|nerves?|"
-        r"spine|spinal|eyes?|abdomen|adrenal|chest|neck|hospital|clinic|country|region|side|area|part)\b)",
-    ),
-}
-TYPED_ASKS = {t: re.compile(q, re.IGNORECASE) for t, (q, _) in TYPED.items()}
-TYPED_STATES = {t: re.compile(s, 0 if t == "person" else re.IGNORECASE) for t, (_, s) in TYPED.items()}
-GATE = 0.05  # an ineligible candidate's probability is scaled by this
-
-
-def typed_asks(question: str) -> tuple[str, ...]:
-    """The typed facts the question asks for (percent, count, measure, cost, dose, duration, age,
-    person, place); () for an untyped question."""
-    return tuple(t for t, p in TYPED_ASKS.items() if p.search(question))
-
-
 def gate(prob: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The answer-type gate: a candidate that does not state the asked type of fact keeps only a
     small part of its probability, so an agreeing candidate wins and none agreeing abstains;
@@ -381,10 +211,6 @@ def row_key(readable: str) -> set[str]:
 
 def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
-
-
-def asked_types(question: str) -> dict[str, bool]:
-    return {t: bool(p.search(question)) for t, p in ASKS.items()}
 
 
 class FeatureBuilder:

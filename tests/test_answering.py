@@ -214,7 +214,8 @@ def test_retrieve_gives_the_passages_ask_answers_from(assistant):
 def test_typed_questions_and_the_answer_type_gate():
     import numpy as np
 
-    from assistant.answer_features import FEATURES, TYPED_STATES, gate, typed_asks
+    from assistant.answer_features import FEATURES, gate
+    from assistant.answer_types import TYPED_STATES, typed_asks
 
     assert "percent" in typed_asks("What percentage chance do siblings have?")
     assert "measure" in typed_asks("How many centimetres was the lump?")
