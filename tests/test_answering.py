@@ -8,6 +8,7 @@ import pytest
 from conftest import QA
 
 from assistant.evaluation.qa import load_qa
+from assistant.schema import AnswerKind
 from assistant.service import NOT_ANSWERED
 
 
@@ -265,3 +266,12 @@ def test_a_table_row_whose_key_the_question_names_wins():
     x[0, FEATURES.index("row_key")] = 0.0  # prose listing the key among others
     p = gate(np.array([0.9, 0.4]), x)
     assert p[1] > p[0]
+
+
+def test_a_genes_phenotype_is_quoted_from_its_table_row(assistant):
+    r = assistant.ask("What does a BICD2 mutation typically cause?", audience="clinician")
+    assert not r.abstained and r.answer.kind is AnswerKind.TABLE_ROW
+    assert r.answer.text.startswith("BICD2") and "Lower" in r.answer.text  # the verbatim line, cells glued
+    assert r.answer.readable.startswith("Gene: BICD2; Mutation Type: Missense; Typical Phenotype: Lower-limb weakness")
+    passage = r.passages[r.answer.passage].chunk.text
+    assert passage[r.answer.start : r.answer.end] == r.answer.text
