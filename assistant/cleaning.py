@@ -21,7 +21,7 @@ offsets into it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .repairs import lost_dash_repairs
 from .schema import (
@@ -410,6 +410,10 @@ def _assemble(raw: RawDocument, paras: list[_Para]) -> Document:
     close_section()
     close_table()
     text = "".join(parts)
+    if len(sections) == 1 and sections[0].title == "Overview" and raw.meta.title:
+        # no heading at all (an abstract, a note): the document's title names its one section, so
+        # every chunk is read and indexed under it
+        sections[0] = replace(sections[0], title=raw.meta.title)
     return Document(
         doc_id=raw.doc_id,
         path=raw.path,

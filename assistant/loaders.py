@@ -275,11 +275,17 @@ def _corpus_document(path: Path, n: int, line: bytes) -> RawDocument:
     if not (title or body):
         raise DocumentError(f"{display_name(path)} line {n}: no title or text; skipped")
     doc_id = str(obj["_id"]).strip()
-    # the title stands on its own first line, as in a .txt document, so cleaning reads it the same way
-    text = f"{title}\n\n{body}" if title and body else title or body
+    # the title is the document's heading (as in a .md document), so every chunk is read and
+    # indexed under it: "title: chunk text"
+    text = f"# {title}\n\n{body}" if title and body else title or body
     meta = DocumentMeta(title=title or _first_line(body) or doc_id)
     return RawDocument(
-        doc_id=doc_id, path=f"{path}#{doc_id}", text=text, fmt="txt", meta=meta, sha256=hashlib.sha256(line).hexdigest()
+        doc_id=doc_id,
+        path=f"{path}#{doc_id}",
+        text=text,
+        fmt="md" if title and body else "txt",
+        meta=meta,
+        sha256=hashlib.sha256(line).hexdigest(),
     )
 
 

@@ -1,6 +1,6 @@
 """`assistant beir` scores the assistant's own retrieval: a BEIR folder built from the seed
 documents ranks, for each query, the document that holds `assistant ask`'s first passage over the
-same documents (one .txt per corpus entry); TREC run files, settings files, qrels parsing."""
+same documents (one .md per corpus entry); TREC run files, settings files, qrels parsing."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def make_dataset(root: Path) -> tuple[Path, Path]:
     with (dataset / "corpus.jsonl").open("w", encoding="utf-8") as fh:
         for doc_id, title, text in entries:
             fh.write(json.dumps({"_id": doc_id, "title": title, "text": text}) + "\n")
-            (folder / f"{doc_id}.txt").write_text(f"{title}\n\n{text}", encoding="utf-8")
+            (folder / f"{doc_id}.md").write_text(f"# {title}\n\n{text}", encoding="utf-8")
     with (dataset / "queries.jsonl").open("w", encoding="utf-8") as fh:
         for qid, text in QUERIES.items():
             fh.write(json.dumps({"_id": qid, "text": text}) + "\n")
