@@ -246,8 +246,12 @@ def _classify_lines(lines: list[str], whole: str, markdown: bool) -> list[_Para]
     return [_Para(joined, "para")]
 
 
+FURNITURE_MAX_CHARS = 300  # furniture is a line or two; a long paragraph that ends "All rights reserved." is text
+
+
 def _is_furniture(text: str) -> bool:
-    return any(r.search(text.strip()) for r in FURNITURE_RES)
+    text = text.strip()
+    return len(text) <= FURNITURE_MAX_CHARS and any(r.search(text) for r in FURNITURE_RES)
 
 
 def _merge_page_breaks(paras: list[_Para], whole: str) -> list[_Para]:
