@@ -1,5 +1,5 @@
-"""The metrics against ranx (a reference implementation) on small hand-made runs, the QA
-matching normalisation, the percentile helper, and reciprocal rank fusion by hand."""
+"""QA phrase matching and its normalisation, passage metrics (trec_eval through ir-measures) by
+hand, the percentile helper, and reciprocal rank fusion by hand."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_contains_any_ignores_hyphenation_case_and_line_breaks():
     assert not M.contains_any(passage, ["", "—"])  # empty after normalising: never a match
 
 
-# -- passage metrics (ranx) -----------------------------------------------------------------
+# -- passage metrics (ir-measures) ---------------------------------------------------------
 def test_first_hit_rank():
     assert M.first_hit_rank([False, False, True, False, True]) == 3
     assert M.first_hit_rank([False]) is None

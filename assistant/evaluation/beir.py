@@ -14,8 +14,9 @@ Settings are the assistant's own (``--settings PATH`` to load others). ``--tune-
 picks the dense weight and the RRF constant on SPLIT (never the reported one) from the same
 candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
 ``ask``, ``serve`` and ``eval`` load with ``--settings``, and reports the split with them.
-``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for ranx or trec_eval.
-Metrics (nDCG@10 with graded gains, recall@100, MRR@10, BEIR's definitions) come from ranx.
+``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for trec_eval, ir-measures or ranx.
+Metrics (nDCG@10 with graded gains, recall@100, MRR@10) are trec_eval's, as BEIR computes them,
+through ir-measures.
 """
 
 from __future__ import annotations
@@ -145,14 +146,12 @@ def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth
 
 
 def score(run: Run, qrels: Qrels) -> dict[str, float]:
-    from ranx import Qrels as RQrels
-    from ranx import Run as RRun
-    from ranx import evaluate
+    """nDCG@10 (gain = relevance), recall@100 and MRR@10 over the queries with a relevant document."""
+    from .metrics import trec_measures
 
     kept = {q: r for q, r in qrels.items() if any(v > 0 for v in r.values())}
-    full_run = {q: run.get(q) or {"__none__": 0.0} for q in kept}  # a query with no result scores 0
-    values = evaluate(RQrels(kept), RRun(full_run), list(METRICS), make_comparable=True)
-    return {m: float(values[m]) for m in METRICS}
+    values = trec_measures(kept, run, ["nDCG@10", "R@100", "RR@10"])
+    return {"ndcg@10": values["nDCG@10"], "recall@100": values["R@100"], "mrr@10": values["RR@10"]}
 
 
 def write_trec_run(path: Path, run: Run, tag: str) -> None:

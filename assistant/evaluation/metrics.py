@@ -2,7 +2,7 @@
 
 An answer or passage is right when it contains one of the question's phrases after
 normalising both (``contains_any``). Passage metrics (hit@k, MRR@k) and BEIR's nDCG, recall
-and MRR come from ranx (``passage_metrics`` here, ``beir.score``); latency percentiles are
+and MRR come from trec_eval through ir-measures (``trec_measures``); latency percentiles are
 numpy's linear interpolation.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -43,15 +43,15 @@ def first_hit_rank(hits: Sequence[bool]) -> int | None:
 
 
 def passage_metrics(
-    all_hits: Sequence[Sequence[bool]], cutoffs: Sequence[int], mrr_depth: int = 10
+    all_hits: Sequence[Sequence[bool]], cutoffs: Iterable[int], mrr_depth: int = 10
 ) -> dict[str, float | None]:
-    """hit@k for each cutoff and MRR@mrr_depth over questions, by ranx: each question is a query
-    whose retrieved passages are ranked p0, p1, ... and whose relevant ones are those flagged
-    (plus one never retrieved, so a question without a relevant passage scores 0, not an error)."""
+    """hit@k for each cutoff and MRR@mrr_depth over questions, by ir-measures (trec_eval): each
+    question is a query whose retrieved passages are ranked p0, p1, ... and whose relevant ones
+    are those flagged (plus one never retrieved, so a question without a relevant passage scores
+    0, not an error)."""
+    cutoffs = list(cutoffs)
     if not all_hits:
         return {**{f"hit@{k}": None for k in cutoffs}, "mrr": None}
-    from ranx import Qrels, Run, evaluate
-
     qrels = {
         f"q{i}": {"never-retrieved": 1, **{f"p{j}": 1 for j, h in enumerate(hits) if h}}
         for i, hits in enumerate(all_hits)
@@ -60,11 +60,23 @@ def passage_metrics(
         f"q{i}": {f"p{j}": float(len(hits) - j) for j in range(len(hits))} or {"none": 0.0}
         for i, hits in enumerate(all_hits)
     }
-    names = [f"hit_rate@{k}" for k in cutoffs] + [f"mrr@{mrr_depth}"]
-    values = evaluate(Qrels(qrels), Run(run), names, make_comparable=True)
-    out: dict[str, float | None] = {f"hit@{k}": float(values[f"hit_rate@{k}"]) for k in cutoffs}
-    out["mrr"] = float(values[f"mrr@{mrr_depth}"])
+    values = trec_measures(qrels, run, [f"Success@{k}" for k in cutoffs] + [f"RR@{mrr_depth}"])
+    out: dict[str, float | None] = {f"hit@{k}": values[f"Success@{k}"] for k in cutoffs}
+    out["mrr"] = values[f"RR@{mrr_depth}"]
     return out
+
+
+def trec_measures(
+    qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping[str, float]], names: Sequence[str]
+) -> dict[str, float]:
+    """Mean of each trec_eval measure (ir-measures names: "nDCG@10", "R@100", "RR@10",
+    "Success@1") over the queries of ``qrels``; a query the run has nothing for scores 0."""
+    import ir_measures
+
+    measures = [ir_measures.parse_measure(name) for name in names]
+    full_run = {q: dict(run.get(q) or {"__none__": 0.0}) for q in qrels}
+    values = ir_measures.calc_aggregate(measures, {q: dict(r) for q, r in qrels.items()}, full_run)
+    return {name: float(values[m]) for name, m in zip(names, measures)}
 
 
 # -- latency ---------------------------------------------------------------------------------
