@@ -236,7 +236,7 @@ def pool(token_embeddings: np.ndarray, attention_mask: np.ndarray, modes: Sequen
 class SentencePipeline:
     """Tokenizer, ONNX session, pooling and normalisation for one loaded model."""
 
-    def __init__(self, layout: ModelLayout, tokenizer_file: Path, onnx_bytes: bytes, threads: int) -> None:
+    def __init__(self, layout: ModelLayout, tokenizer_file: Path, onnx_model: Path | bytes, threads: int) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -255,7 +255,8 @@ class SentencePipeline:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         try:
-            self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+            model = onnx_model if isinstance(onnx_model, bytes) else str(onnx_model)  # a file: not held twice
+            self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
             raise ModelUnavailable(f"onnxruntime cannot load the ONNX encoder ({type(exc).__name__}: {exc})") from exc
         self.input_names = [i.name for i in self.session.get_inputs()]
@@ -342,7 +343,7 @@ class Embedder:
             except ExportError as exc:
                 raise ModelUnavailable(f"cannot prepare embedding model {self.model_name!r}: {exc}") from exc
             tokenizer_file = layout.tokenizer_path or verified.folder / TOKENIZER_FILE
-            self._pipeline = SentencePipeline(layout, tokenizer_file, verified.data, self.threads)
+            self._pipeline = SentencePipeline(layout, tokenizer_file, verified.path, self.threads)
             self._onnx_sha256 = verified.sha256
             self._source_sha256 = verified.source_sha256
         return self

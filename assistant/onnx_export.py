@@ -85,9 +85,10 @@ VARIANTS = {v.name: v for v in (FP32, INT8)}
 
 @dataclass(frozen=True)
 class VerifiedModel:
-    """ONNX bytes whose sha256 matched the record, and the record itself."""
+    """An ONNX file whose sha256 matched the record, and the record itself. The file is only ever
+    replaced whole (written aside, then renamed), so what was checked is what is loaded."""
 
-    data: bytes
+    path: Path
     sha256: str
     source_sha256: str
     folder: Path
@@ -216,15 +217,15 @@ def _check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel 
         not (folder / TOKENIZER_FILE).is_file() or sha256_file(folder / TOKENIZER_FILE) != tokenizer["sha256"]
     ):
         return None, f"{TOKENIZER_FILE} is missing or altered"
+    path = folder / variant.filename
     try:
-        data = (folder / variant.filename).read_bytes()
+        sha = sha256_file(path)  # streamed: the weights are not held in memory twice
     except OSError:
         return None, f"{variant.filename} is missing"
-    sha = _sha256_bytes(data)
     if sha != entry.get("sha256"):
         return None, f"{variant.filename} is altered (sha256 {sha[:12]}…, recorded {str(entry.get('sha256'))[:12]}…)"
     return VerifiedModel(
-        data=data,
+        path=path,
         sha256=sha,
         source_sha256=record["source_sha256"],
         folder=folder,
@@ -243,9 +244,10 @@ def _refresh_source_stats(found: VerifiedModel) -> None:
 
 
 def load_verified(model_name: str, source: Path, variant_name: str, log: Log | None = None) -> VerifiedModel:
-    """The ONNX bytes for ``model_name`` (from the folder ``source``), made or made again if needed.
+    """The verified ONNX file for ``model_name`` (from the folder ``source``), made or made again if
+    needed.
 
-    The common case reads the file once, checks its sha256 and returns the bytes it checked.
+    The common case reads the file once to check its sha256.
     Otherwise, under the model folder's lock, it checks again (another process may have just
     finished) and then exports and/or quantises.
     """
