@@ -90,7 +90,7 @@ def _own_addresses() -> list[str]:
 def test_no_pickle_anywhere_in_the_package():
     risky = re.compile(
         r"\b(import pickle|from pickle|pickle\.|cPickle|joblib|dill\b|shelve|marshal\.load|"
-        r"torch\.load|allow_pickle\s*=\s*True|trust_remote_code\s*=\s*True|eval\(|exec\()"
+        r"torch\.load|allow_pickle\s*=\s*True|trust_remote_code\s*=\s*True|(?<![.\w])eval\(|(?<![.\w])exec\()"
     )
     hits = []
     for path in PACKAGE.rglob("*.py"):
@@ -272,6 +272,11 @@ RUN = textwrap.dedent("""
 
     demo = ui.build_app(assistant)
     _, url, share = ui.launch(demo, port=int(sys.argv[3]))
+    # the test's own client (not the assistant) would ask the Hub for telemetry and an agent
+    # registry: it is told it is offline, so what is blocked comes from the assistant alone
+    import huggingface_hub.constants as hub
+
+    hub.HF_HUB_OFFLINE = hub.HF_HUB_DISABLE_TELEMETRY = True
     try:
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         api = client.predict("What is the incidence of opsoclonus-myoclonus syndrome?", [], "parent",
