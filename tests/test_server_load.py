@@ -135,7 +135,15 @@ def check_reply(reply, row) -> str | None:
     else:
         if reply["abstained"] or not 0 <= answer["passage"] < len(reply["passages"]):
             return "answer does not point at a passage"
-        if answer["text"] not in reply["passages"][answer["passage"]]["text"]:
+        passage = reply["passages"][answer["passage"]]
+        if answer["kind"] == "metadata":  # a document detail: from the passage's document record
+            record = " ".join(
+                str(passage[k]) for k in ("title", "authors", "journal", "year", "doi", "source", "evidence")
+            )
+            words = [w for w in answer["text"].replace(",", " ").split() if len(w) > 2]
+            if not words or not any(w in record or w in passage["text"] for w in words):
+                return "document detail not from its passage's document"
+        elif answer["text"] not in passage["text"]:
             return "answer is not a quote from its passage"
     return None
 
