@@ -46,12 +46,13 @@ def cmd_build(args) -> int:
     from .store import IndexCorrupt, IndexMissing, IndexStore
 
     settings = _settings(args)
+    embedder = settings.embedder()  # loaded once, for the staleness check and the build
     if not args.force:
         store = IndexStore(settings.index_dir)
         try:
             manifest = store.read_manifest()
             store.verify(manifest)
-            if not stale_reasons(settings, manifest, settings.embedder()):
+            if not stale_reasons(settings, manifest, embedder):
                 print(
                     f"Index is up to date ({manifest['counts']['chunks']} chunks from "
                     f"{manifest['counts']['documents']} documents); use --force to rebuild."
@@ -59,7 +60,7 @@ def cmd_build(args) -> int:
                 return 0
         except (IndexMissing, IndexCorrupt):
             pass
-    report = build_index(settings, progress=not args.quiet)
+    report = build_index(settings, embedder=embedder, progress=not args.quiet)
     print(report.summary())
     return 0
 
