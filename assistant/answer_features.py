@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -168,6 +168,21 @@ class AnswerContext:
     answer: str = ""  # the previous answer's text: a follow-up is not answered by repeating it
 
 
+@dataclass(frozen=True)
+class AnswerQuery:
+    """What the answer model is asked about: the question, how it was searched, the passages to
+    answer from, who asks, and the conversation's and the question's own context."""
+
+    question: str
+    search_text: str  # with the plain-word expansion
+    vector: np.ndarray
+    passages: tuple  # the top passages, in retrieval order
+    audience: Audience
+    context: AnswerContext = field(default_factory=AnswerContext)
+    focus: Focus | None = None  # topic vs asked aspect
+    focus_vec: np.ndarray | None = None  # the aspect's vector (the question without its topic words)
+
+
 def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
     """QUESTION_FEATURES for one question from its candidates' feature rows and probabilities."""
     col = {name: i for i, name in enumerate(FEATURES)}
@@ -256,24 +271,13 @@ class FeatureBuilder:
         total = sum(idf.values())
         return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
 
-    def features(
-        self,
-        question: str,
-        search_text: str,
-        q_vec: np.ndarray,
-        passages: list,
-        audience: Audience,
-        context: AnswerContext | None = None,
-        focus: Focus | None = None,
-        focus_vec: np.ndarray | None = None,
-    ) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
-
-        ``focus`` splits the question into topic and asked aspect; ``focus_vec`` is the aspect's
-        query vector (the question re-encoded without its topic words)."""
+    def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order)."""
+        question, search_text, q_vec, audience = asked.question, asked.search_text, asked.vector, asked.audience
+        passages, focus, focus_vec = list(asked.passages), asked.focus, asked.focus_vec
         if self.vectors is None or not passages:
             return [], np.zeros((0, len(FEATURES)))
-        context = context or AnswerContext()
+        context = asked.context
         self._ensure_tokens()
         own, expanded = tokenize([question, search_text])
         own_t, exp_t = set(own), set(own) | set(expanded)

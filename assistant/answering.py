@@ -21,15 +21,13 @@ from importlib import resources
 
 import numpy as np
 
-from .answer_features import FEATURES, QUESTION_FEATURES, AnswerContext, FeatureBuilder, gate, question_row
-from .focus import Focus
+from .answer_features import FEATURES, QUESTION_FEATURES, AnswerQuery, FeatureBuilder, gate, question_row
 from .index import Index
-from .schema import Audience
 
 __all__ = [
     "FEATURES",
     "QUESTION_FEATURES",
-    "AnswerContext",
+    "AnswerQuery",
     "Answerer",
     "Candidate",
     "LinearModel",
@@ -123,91 +121,41 @@ class Answerer:
     def unknown_terms(self, question: str) -> list[str]:
         return self.builder.unknown_terms(question)
 
-    def features(
-        self,
-        question: str,
-        search_text: str,
-        q_vec: np.ndarray,
-        passages: list,
-        audience: Audience,
-        context: AnswerContext | None = None,
-        focus: Focus | None = None,
-        focus_vec: np.ndarray | None = None,
-    ) -> tuple[list[tuple[int, int]], np.ndarray]:
+    def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (``FEATURES`` order)."""
-        return self.builder.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
+        return self.builder.features(asked)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """The model's probability per candidate, after the answer-type gate."""
         return gate(self.model.probability(x), x) if len(x) else np.zeros(0)
 
-    def candidates(
-        self,
-        question: str,
-        search_text: str,
-        q_vec: np.ndarray,
-        passages: list,
-        audience: Audience,
-        context: AnswerContext | None = None,
-        focus: Focus | None = None,
-        focus_vec: np.ndarray | None = None,
-    ) -> list[Candidate]:
-        """All answer candidates, most probable first."""
-        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
-        if not pairs:
-            return []
-        prob = self.probability(x)
-        out = [
+    def _ranked(self, pairs: list[tuple[int, int]], prob: np.ndarray) -> list[Candidate]:
+        out = (
             Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
-            for (i, sid), pr in zip(pairs, prob)
-        ]
+            for (i, sid), pr in zip(pairs, prob, strict=True)
+        )
         return sorted(out, key=lambda c: -c.score)
 
+    def candidates(self, asked: AnswerQuery) -> list[Candidate]:
+        """All answer candidates, most probable first."""
+        pairs, x = self.features(asked)
+        return self._ranked(pairs, self.probability(x)) if pairs else []
+
     def choose(
-        self,
-        question: str,
-        search_text: str,
-        q_vec: np.ndarray,
-        passages: list,
-        audience: Audience,
-        context: AnswerContext | None = None,
-        focus: Focus | None = None,
-        focus_vec: np.ndarray | None = None,
-        top_bm25: float = 0.0,
-        top_dense: float = 0.0,
+        self, asked: AnswerQuery, top_bm25: float = 0.0, top_dense: float = 0.0
     ) -> tuple[list[Candidate], float | None]:
         """The candidates (most probable first) and the confidence that the best one answers:
         the abstention model's probability (the best candidate's own before that was trained);
         None without candidates."""
-        pairs, x = self.features(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
+        pairs, x = self.features(asked)
         if not pairs:
             return [], None
         prob = self.probability(x)
-        out = sorted(
-            (
-                Candidate(i, (sid,), self.sentences[sid].start, self.sentences[sid].end, float(pr), float(pr))
-                for (i, sid), pr in zip(pairs, prob, strict=True)
-            ),
-            key=lambda c: -c.score,
-        )
+        out = self._ranked(pairs, prob)
         if self.abstainer is None:
             return out, out[0].score
         row = question_row(x, prob, top_bm25, top_dense)
         return out, float(self.abstainer.probability(row[None, :])[0])
-
-    def best(
-        self,
-        question: str,
-        search_text: str,
-        q_vec: np.ndarray,
-        passages: list,
-        audience: Audience,
-        context: AnswerContext | None = None,
-        focus: Focus | None = None,
-        focus_vec: np.ndarray | None = None,
-    ) -> Candidate | None:
-        ranked = self.candidates(question, search_text, q_vec, passages, audience, context, focus, focus_vec)
-        return ranked[0] if ranked else None
 
 
 def alternatives(ranked: list[Candidate], sentences, limit: int = 2, threshold: float = 0.0) -> list[Candidate]:

@@ -21,7 +21,7 @@ from .schema import Alternative, Answer, AnswerKind, Audience, Passage, Response
 if TYPE_CHECKING:
     import numpy as np
 
-    from .answer_features import AnswerContext
+    from .answer_features import AnswerContext, AnswerQuery
     from .answering import Candidate
     from .focus import Focus
     from .retrieval import Searcher
@@ -251,21 +251,26 @@ class Assistant:
             return query.vector
         return self.embedder.encode_query(focus.text)
 
-    def _choose(self, query: Query, found: Retrieved, audience: Audience) -> Choice:
-        """Score every sentence of the top passages with the answer model; the passages keep
-        their retrieval order (``retrieve`` gives the same)."""
-        passages = found.passages[: self.settings.answer_depth]
-        ranked, confidence = self._answerer.choose(
+    def answer_query(self, query: Query, found: Retrieved, audience: Audience) -> AnswerQuery:
+        """What the answer model is asked for this question (the top ``answer_depth`` passages)."""
+        from .answer_features import AnswerContext, AnswerQuery
+
+        return AnswerQuery(
             query.text,
             query.search_text,
             query.vector,
-            list(passages),
+            tuple(found.passages[: self.settings.answer_depth]),
             audience,
-            query.context,
+            query.context or AnswerContext(),
             found.focus,
             self.focus_vector(query, found.focus),
-            found.top_bm25,
-            found.top_dense,
+        )
+
+    def _choose(self, query: Query, found: Retrieved, audience: Audience) -> Choice:
+        """Score every sentence of the top passages with the answer model; the passages keep
+        their retrieval order (``retrieve`` gives the same)."""
+        ranked, confidence = self._answerer.choose(
+            self.answer_query(query, found, audience), found.top_bm25, found.top_dense
         )
         return Choice(found.passages, tuple(ranked), confidence)
 

@@ -172,7 +172,9 @@ def test_a_table_header_is_never_quoted(assistant):
     )
     answerer = Answerer(replace(index, sentences=sentences))
     q = assistant._standalone("Which genes cause cerebellar hypoplasia?", ())
-    assert answerer.candidates(q.text, q.search_text, q.vector, passages, r.audience) == []
+    from assistant.answer_features import AnswerQuery
+
+    assert answerer.candidates(AnswerQuery(q.text, q.search_text, q.vector, tuple(passages), r.audience)) == []
 
 
 def test_glossary_quotes_carry_their_citation(assistant):
@@ -243,16 +245,7 @@ def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
     first = assistant.ask("What is opsoclonus-myoclonus syndrome?")
     q = assistant._standalone("Is it painful?", [first.as_turn()])
     found = assistant._search(q, 10, Retriever.HYBRID)
-    _, x = assistant._answerer.features(
-        q.text,
-        q.search_text,
-        q.vector,
-        list(found.passages[:5]),
-        first.audience,
-        q.context,
-        found.focus,
-        assistant.focus_vector(q, found.focus),
-    )
+    _, x = assistant._answerer.features(assistant.answer_query(q, found, first.audience))
     assert x[0, FEATURES.index("unsupported")] == 1.0
 
 

@@ -45,7 +45,6 @@ def collect(assistant, items):
 
     runner = ChainRunner(assistant)
     sentences = assistant.index.sentences
-    depth = assistant.settings.answer_depth
     rows = []
     for item in items:
         turns = [r.as_turn() for r in runner.history(item)]
@@ -54,16 +53,7 @@ def collect(assistant, items):
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
         found = assistant._search(query, 10, Retriever.HYBRID)
-        pairs, x = assistant._answerer.features(
-            query.text,
-            query.search_text,
-            query.vector,
-            list(found.passages[:depth]),
-            Audience.parse(item.audience),
-            query.context,
-            found.focus,
-            assistant.focus_vector(query, found.focus),
-        )
+        pairs, x = assistant._answerer.features(assistant.answer_query(query, found, Audience.parse(item.audience)))
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
         rows.append((item, pairs, x, labels, (found.top_bm25, found.top_dense)))
     return rows
