@@ -217,9 +217,10 @@ def run(
     if tune_split == split:
         raise ValueError("tune on another split than the one reported")
     beir_settings = dataset.settings_for(settings)
-    ensure_index(beir_settings, progress=progress, log=log)
+    embedder = beir_settings.embedder()  # one encoder for the build and every query
+    ensure_index(beir_settings, embedder=embedder, progress=progress, log=log)
     index_seconds = time.perf_counter() - t0
-    assistant = Assistant(beir_settings)
+    assistant = Assistant(beir_settings, embedder=embedder)
     out: dict[str, Any] = {
         "dataset": dataset.name,
         "split": split,
@@ -243,7 +244,7 @@ def run(
             encoding="utf-8",
         )
         log(f"wrote {settings_out} (load it with --settings {settings_out})")
-        assistant = Assistant(beir_settings.with_file(settings_out))
+        assistant = Assistant(beir_settings.with_file(settings_out), embedder=embedder)
         out.update(
             tuning={"split": tune_split, "queries": len(tq), "best": best, "settings_file": str(settings_out)},
             settings=assistant.settings.file_values(),
