@@ -69,6 +69,18 @@ QUESTION_STOPWORDS = (
 )
 
 
+# Function words of a question (question words, auxiliaries, pronouns, articles, prepositions):
+# they carry no topic. The answer features and the follow-up rewriting each add a few of their own.
+FUNCTION_WORDS = frozenset(
+    """
+    a about an and any are as at be been by can could did do does for from get had has have he
+    her his how i if in is it its may might my no not of on or our she should so some that the
+    their them there these they this those to was we were what when where which who whom whose
+    why will with would you your
+    """.split()
+)
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> tuple[str, ...]:
     from bm25s.stopwords import STOPWORDS_EN
