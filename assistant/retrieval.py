@@ -150,17 +150,6 @@ class Searcher:
         """Candidates taken from each list for ``k`` results."""
         return max(self.candidates_per_list, k * 3)
 
-    def search(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        k: int,
-        retriever: Retriever = Retriever.HYBRID,
-        question: str = "",
-        carried: str = "",
-    ) -> list[Hit]:
-        return self.found(query, query_vector, k, retriever, question, carried)[0]
-
     def found(
         self,
         query: str,
