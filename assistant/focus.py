@@ -36,6 +36,7 @@ class Focus:
     focus_own: frozenset[str] = frozenset()  # the question's own stems among them
     groups: tuple[frozenset[str], ...] = ()  # one set of stems per focus group
     text: str = ""  # the question without its topic words ("" when there is no split)
+    spans: tuple[tuple[int, int], ...] = ()  # where that text lies in the question (character offsets)
 
     @property
     def split(self) -> bool:
@@ -102,19 +103,21 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
     if not focus_groups or not topic:
         return Focus()
     cut = sorted(s for g in topic_groups for s in g[2])
-    kept, pos = [], 0
+    spans, pos = [], 0
     for s, e in cut:
         if s >= pos:
-            kept.append(question[pos:s])
+            spans.append((pos, s))
             pos = e
-    kept.append(question[pos:])
-    text = re.sub(r"\s+", " ", "".join(kept)).strip()
+    spans.append((pos, len(question)))
+    spans = [(s, e) for s, e in spans if question[s:e].strip()]
+    text = re.sub(r"\s+", " ", "".join(question[s:e] for s, e in spans)).strip()
     return Focus(
         topic=topic,
         focus=frozenset().union(*(g[1] for g in focus_groups)),
         focus_own=frozenset().union(*(g[0] for g in focus_groups)),
         groups=tuple(g[1] for g in focus_groups),
         text=text,
+        spans=tuple(spans),
     )
 
 

@@ -6,11 +6,11 @@ explains the term, otherwise "project-written")."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
+from .phrases import PhraseTable
 from .schema import GlossaryEntry
 
 
@@ -30,34 +30,26 @@ def cited(entry: GlossaryEntry, documents) -> GlossaryEntry:
 
 
 @lru_cache(maxsize=1)
-def _entries() -> tuple[tuple[GlossaryEntry, re.Pattern], ...]:
+def _entries() -> PhraseTable[GlossaryEntry]:
     data = json.loads(resources.files("assistant.data").joinpath("glossary.json").read_text(encoding="utf-8"))
-    out = []
-    for item in data:
-        forms = sorted({item["term"], *item.get("aliases", [])}, key=len, reverse=True)
-        alternatives = "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+") for f in forms if f.strip())
-        pattern = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.I)
-        out.append(
-            (GlossaryEntry(item["term"], item["explanation"], item["source"], quoted_doc(item["source"])), pattern)
-        )
-    return tuple(out)
+    return PhraseTable(
+        [
+            (
+                [item["term"], *item.get("aliases", [])],
+                GlossaryEntry(item["term"], item["explanation"], item["source"], quoted_doc(item["source"])),
+            )
+            for item in data
+        ],
+        gap=r"[\s\-]+",
+    )
 
 
 def all_entries() -> list[GlossaryEntry]:
-    return [e for e, _ in _entries()]
+    return _entries().values
 
 
 def find_terms(text: str) -> list[GlossaryEntry]:
     """Glossary entries whose term or alias occurs in text, in order of first occurrence;
     a term inside a longer matched term ("cerebellum" in "cerebellar hypoplasia") still counts."""
-    found = []
-    for entry, pattern in _entries():
-        m = pattern.search(text)
-        if m:
-            found.append((m.start(), entry))
-    found.sort(key=lambda x: x[0])
+    found = sorted(((m.start(), entry) for m, entry in _entries().first_matches(text)), key=lambda x: x[0])
     return [e for _, e in found]
-
-
-def term_patterns() -> list[tuple[str, re.Pattern]]:
-    return [(e.term, p) for e, p in _entries()]

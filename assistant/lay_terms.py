@@ -4,31 +4,24 @@ documents' terms ("ataxia", "gastroenteritis"), from ``assistant/data/lay_terms.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from importlib import resources
 
+from .phrases import PhraseTable
+
 
 @lru_cache(maxsize=1)
-def _table() -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
+def _table() -> PhraseTable[tuple[str, ...]]:
     data = json.loads(resources.files("assistant.data").joinpath("lay_terms.json").read_text(encoding="utf-8"))
-    out = []
-    for row in data["terms"]:
-        forms = sorted(row["plain"], key=len, reverse=True)
-        pattern = re.compile(
-            r"(?<![\w-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in forms) + r")(?![\w-])", re.I
-        )
-        out.append((pattern, tuple(row["medical"])))
-    return tuple(out)
+    return PhraseTable([(row["plain"], tuple(row["medical"])) for row in data["terms"]])
 
 
 def expansions(question: str) -> list[str]:
     """Document terms for the plain phrases in question that it does not already contain."""
     lower = question.lower()
     terms: list[str] = []
-    for pattern, medical in _table():
-        if pattern.search(question):
-            terms.extend(m for m in medical if m.lower() not in lower and m not in terms)
+    for _, medical in _table().first_matches(question):
+        terms.extend(m for m in medical if m.lower() not in lower and m not in terms)
     return terms
 
 
@@ -39,5 +32,5 @@ def expand(question: str) -> str:
 
 def matches(question: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """(start, end, document terms) for every plain phrase of the lexicon in question, longest first."""
-    found = [(m.start(), m.end(), medical) for pattern, medical in _table() for m in pattern.finditer(question)]
+    found = [(m.start(), m.end(), medical) for m, medical in _table().all_matches(question)]
     return sorted(found, key=lambda f: (f[0] - f[1], f[0]))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 
 @lru_cache(maxsize=1)
@@ -88,12 +92,29 @@ def stopwords() -> tuple[str, ...]:
     return tuple(dict.fromkeys([*STOPWORDS_EN, *QUESTION_STOPWORDS]))
 
 
-def tokenize(texts: list[str], show_progress: bool = False) -> list[list[str]]:
-    import bm25s
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
 
-    return bm25s.tokenize(
-        list(texts), stopwords=list(stopwords()), stemmer=_stemmer(), return_ids=False, show_progress=show_progress
-    )
+
+@lru_cache(maxsize=1)
+def _stopword_set() -> frozenset[str]:
+    return frozenset(stopwords())
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def tokenize(texts: list[str], show_progress: bool = False) -> list[list[str]]:
+    """BM25 terms per text, as ``bm25s.tokenize`` makes them (lower case, words of two or more
+    characters, English and question stop words removed, Snowball-stemmed), without its per-call
+    progress bars and vocabulary: a question is tokenised several times per answer."""
+    stop = _stopword_set()
+    if show_progress:
+        from tqdm import tqdm
+
+        texts = tqdm(texts, desc="tokenizing", unit="text", file=sys.stderr)
+    return [[stem(w) for w in TOKEN_RE.findall(text.lower()) if w not in stop] for text in texts]
 
 
 class BM25Index:
@@ -135,9 +156,12 @@ class BM25Index:
         tokens = [[t for t in tokens[0] if t in vocab]]
         if not tokens[0]:
             return []
-        k = min(k, self.size)
-        rows, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+        # bm25s's own scoring; its ``retrieve`` adds a thread pool and progress bars per call
+        scores = self._retriever.get_scores(tokens[0])
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first, ties by row
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
     def search_many(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         return [self.search(q, k) for q in queries]

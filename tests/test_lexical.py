@@ -15,3 +15,19 @@ def test_search_ranks_the_matching_text_first_and_skips_zero_scores(tmp_path):
     assert not list((tmp_path / "bm25").glob("*.pkl"))
     again = BM25Index.load(tmp_path / "bm25")
     assert again.search("balance", 2) == index.search("balance", 2) and again.size == 3
+
+
+def test_tokenize_gives_bm25s_own_terms_on_the_documents(assistant):
+    import bm25s
+
+    from assistant.lexical import _stemmer, stopwords
+
+    texts = [c.text for c in assistant.index.chunks] + ["", "Ünïcode café ÉCOLE", "x-linked 12 3d İstanbul ß"]
+    theirs = bm25s.tokenize(texts, stopwords=list(stopwords()), stemmer=_stemmer(), return_ids=False)
+    assert tokenize(texts) == theirs
+
+
+def test_search_breaks_score_ties_by_row():
+    index = BM25Index.build(["ataxia", "hypotonia", "ataxia", "ataxia and more words here"])
+    hits = index.search("ataxia", 4)
+    assert [row for row, _ in hits] == [0, 2, 3] and hits[0][1] == hits[1][1] > hits[2][1]
