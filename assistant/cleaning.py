@@ -23,16 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .documents import Document, RawDocument, Section, Span, Table, TableRow
 from .repairs import lost_dash_repairs
-from .schema import (
-    Document,
-    RawDocument,
-    Section,
-    SectionKind,
-    Span,
-    Table,
-    TableRow,
-)
+from .schema import SectionKind
 from .tables import MIN_TABLE_ROWS, TERMINAL_RE, find_table, table_cells
 
 BULLET_RE = re.compile(r"^\s*(?:[•►▪●◦‣∙·*\-–]|\d{1,3}\.)\s+(?=\S)")
