@@ -83,7 +83,8 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from .embedding import ModelLayout, SentencePipeline
+    from .embedding import SentencePipeline
+    from .model_layout import ModelLayout
 
     folder.mkdir(parents=True, exist_ok=True)
     layout = ModelLayout.from_folder(source)

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding import Embedder, resolve_model
+from assistant.embedding import Embedder
+from assistant.model_layout import resolve_model
 from assistant.onnx_cache import FP32, FP32_FILE, RECORD, check, load_verified, model_folder, read_record
 from assistant.settings import DEFAULT_MODEL
 
