@@ -8,8 +8,9 @@ import pytest
 from conftest import DOCS
 
 from assistant.cleaning import clean
+from assistant.document_files import load_file
 from assistant.documents import Span
-from assistant.loaders import load_file, load_folder
+from assistant.loaders import load_folder
 from assistant.schema import SectionKind
 
 NECROSIS = DOCS / "postinfective-cerebellar-necrosis.txt"
