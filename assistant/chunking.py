@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .schema import Chunk, Document, Sentence
+from .documents import Chunk, Document, Sentence
 from .sentences import Unit, document_units, text_unit
 from .settings import ChunkingSettings
 

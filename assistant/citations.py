@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .schema import DocumentMeta
+from .documents import DocumentMeta
 
 
 def citation(meta: DocumentMeta, section: str) -> str:

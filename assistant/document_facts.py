@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .citations import citation
-from .schema import Answer, AnswerKind, Document, Passage, Turn
+from .documents import Document
+from .schema import Answer, AnswerKind, Passage, Turn
 
 DOC_NOUN = r"(article|paper|report|study|publication|document|source|page|text|it|this)"
 # (field, question form); the first that matches decides

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .schema import Chunk, Document, Sentence
+from .documents import Chunk, Document, Sentence
 
 if TYPE_CHECKING:
     from .lexical import BM25Index

@@ -17,10 +17,10 @@ import numpy as np
 
 from .chunking import Chunker, ChunkResult, search_text
 from .cleaning import clean
+from .documents import Chunk, Document, RawDocument, Sentence
 from .embedding import Embedder, encoder_changes
 from .index import Index
 from .loaders import document_sources, load_documents
-from .schema import Chunk, Document, RawDocument, Sentence
 from .settings import Settings
 from .store import BUILD_DIR_KEY, IndexCorrupt, IndexMissing, IndexStore
 from .vector_index import faiss_type, make_faiss_index

@@ -1,54 +1,43 @@
-"""The one-time ONNX export of a sentence-transformers model, cached per model and verified.
+"""The one-time ONNX export of a sentence-transformers model, and its int8 quantisation.
 
-``Embedder`` (``embedding.py``) runs the transformer of the configured model with onnxruntime.
-The ONNX file is made here, once per model: at ``assistant provision`` (``make install``) or,
-failing that, the first time the model is needed. Export is the only step that needs torch,
-and it runs in a child process (``python -m assistant.onnx_export``) so that the process asking
-questions never imports torch, transformers or sentence-transformers.
-
-Layout, under ``<cache dir>/models/<safe name>/``:
-
-- ``model.onnx``: the transformer (``torch.onnx.export``, opset ``OPSET``), dynamic batch and
-  sequence axes; inputs ``input_ids``, ``attention_mask`` (and ``token_type_ids`` when the model
-  takes them), output ``token_embeddings``. Pooling and normalisation stay outside, in numpy,
-  as the model's own sentence-transformers configuration says.
-- ``model.int8.onnx``: made from ``model.onnx`` on demand by dynamic int8 quantisation.
-- ``tokenizer.json``: only when the model folder has none (saved from its fast tokenizer).
-- ``export.json``: what was made from what: each file's sha256, the source model files'
-  sha256 (with size and mtime, so a check costs a ``stat`` unless something changed), the
-  opset, the library versions and the check against sentence-transformers run at export.
-
-Every file is written to a temporary name, fsynced and renamed, under a lock, so a reader never
-sees half a file; a file whose sha256 differs from ``export.json`` is made again.
+Export is the only step that needs torch. It runs in a child process (``python -m
+assistant.onnx_export``, started by ``onnx_cache.load_verified`` under the model folder's lock),
+so that the process asking questions never imports torch, transformers or
+sentence-transformers. The exported transformer is kept only when the ONNX encoder agrees with
+sentence-transformers on the ``PROBES`` texts; ``onnx_cache.py`` says where the files go and
+records what made them.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from .settings import cache_dir
+from .onnx_cache import (
+    FP32,
+    FP32_FILE,
+    INT8,
+    INT8_FILE,
+    OPSET,
+    RECIPES,
+    RECORD_FORMAT,
+    TOKENIZER_FILE,
+    VARIANTS,
+    ExportError,
+    check,
+    read_record,
+    source_fingerprint,
+    write_atomic,
+    write_record,
+)
 from .store import sha256_file
 
-OPSET = 17
-RECORD_FORMAT = 1
-RECORD = "export.json"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-LOCK_TIMEOUT_S = 1800
 # Texts the export checks against sentence-transformers before it keeps a file.
 PROBES = (
     "Opsoclonus-myoclonus syndrome in a child with neuroblastoma.",
@@ -61,235 +50,9 @@ PROBES = (
 )
 MIN_PROBE_COSINE = 0.9999
 
-Log = Callable[[str], None]
-
-
-class ExportError(RuntimeError):
-    """The model could not be exported, or its export could not be verified."""
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    filename: str
-
-
-# How each file is made; a file made another way (an older release of this module) is made again.
-RECIPES = {
-    "onnx": {"exporter": "torch.onnx.export (TorchScript)", "opset": OPSET, "attention": "eager"},
-    "onnx-int8": {"method": "onnxruntime.quantization.quantize_dynamic", "weight_type": "QInt8", "per_channel": True},
-}
-FP32 = Variant("onnx", FP32_FILE)
-INT8 = Variant("onnx-int8", INT8_FILE)
-VARIANTS = {v.name: v for v in (FP32, INT8)}
-
-
-@dataclass(frozen=True)
-class VerifiedModel:
-    """An ONNX file whose sha256 matched the record, and the record itself. The file is only ever
-    replaced whole (written aside, then renamed), so what was checked is what is loaded."""
-
-    path: Path
-    sha256: str
-    source_sha256: str
-    folder: Path
-    record: dict
-    source_files: dict  # as found now; differs from the record's after a reinstall (new mtimes)
-
-
-def model_folder(model_name: str) -> Path:
-    """Where the exports of one model live: ``<cache dir>/models/<safe name>``."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("._")[-60:] or "model"
-    digest = hashlib.sha256(model_name.encode("utf-8")).hexdigest()[:10]
-    return cache_dir() / "models" / f"{slug}-{digest}"
-
 
 def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-# -- the source model's files ---------------------------------------------------------------------
-def _source_files(source: Path) -> list[Path]:
-    """The files that make the model: everything but docs, VCS files and hidden folders."""
-    files = []
-    for path in sorted(source.rglob("*")):
-        rel = path.relative_to(source)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix.lower() == ".md":
-            continue
-        files.append(path)
-    return files
-
-
-def source_fingerprint(source: Path, known: dict | None = None) -> dict:
-    """``{"files": {relpath: {sha256, size, mtime_ns}}, "sha256": combined}`` of a model folder.
-
-    A file whose size and mtime match ``known`` keeps its recorded sha256 (a stat, not a read):
-    checking the 90 MB of weights on every start would cost more than loading them.
-    """
-    known_files = (known or {}).get("files", {})
-    files = {}
-    for path in _source_files(source):
-        rel = path.relative_to(source).as_posix()
-        st = path.stat()
-        old = known_files.get(rel)
-        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
-            sha = old["sha256"]
-        else:
-            sha = sha256_file(path)
-        files[rel] = {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    combined = hashlib.sha256("".join(f"{rel}\0{f['sha256']}\n" for rel, f in files.items()).encode())
-    return {"files": files, "sha256": combined.hexdigest()}
-
-
-# -- records and atomic writes --------------------------------------------------------------------
-def read_record(folder: Path) -> dict | None:
-    try:
-        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and record.get("format") == RECORD_FORMAT else None
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``target``, fsync it, rename it over ``target``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; the cache is read by whoever runs the assistant
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _write_record(folder: Path, record: dict) -> None:
-    write_atomic(folder / RECORD, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-
-
-@contextmanager
-def _locked(folder: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    from filelock import FileLock
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / ".lock"), timeout=timeout):
-        yield
-
-
-# -- verified loading -----------------------------------------------------------------------------
-def _check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel | None, str]:
-    """The variant's bytes if the record, the source model and the file all agree; else why not."""
-    record = read_record(folder)
-    if record is None:
-        return None, "no export record"
-    if record.get("source") != str(source):
-        return None, f"exported from {record.get('source')}, not {source}"
-    fingerprint = source_fingerprint(source, record.get("source_files"))
-    if fingerprint["sha256"] != record.get("source_sha256"):
-        return None, "the source model's files changed"
-    entry = record.get("variants", {}).get(variant.name)
-    if not entry:
-        return None, f"no {variant.name} export yet"
-    if entry.get("recipe") != RECIPES[variant.name]:
-        return None, f"{variant.filename} was made another way ({entry.get('recipe')})"
-    tokenizer = record.get("tokenizer_file")
-    if tokenizer and (
-        not (folder / TOKENIZER_FILE).is_file() or sha256_file(folder / TOKENIZER_FILE) != tokenizer["sha256"]
-    ):
-        return None, f"{TOKENIZER_FILE} is missing or altered"
-    path = folder / variant.filename
-    try:
-        sha = sha256_file(path)  # streamed: the weights are not held in memory twice
-    except OSError:
-        return None, f"{variant.filename} is missing"
-    if sha != entry.get("sha256"):
-        return None, f"{variant.filename} is altered (sha256 {sha[:12]}…, recorded {str(entry.get('sha256'))[:12]}…)"
-    return VerifiedModel(
-        path=path,
-        sha256=sha,
-        source_sha256=record["source_sha256"],
-        folder=folder,
-        record=record,
-        source_files=fingerprint["files"],
-    ), ""
-
-
-def _refresh_source_stats(found: VerifiedModel) -> None:
-    """Record the source files' new size and mtime (same contents), so the next start trusts a
-    stat again instead of hashing the weights. Call with the lock held."""
-    record = read_record(found.folder)
-    if record is not None and record.get("source_sha256") == found.source_sha256:
-        record["source_files"] = found.source_files
-        _write_record(found.folder, record)
-
-
-def load_verified(model_name: str, source: Path, variant_name: str, log: Log | None = None) -> VerifiedModel:
-    """The verified ONNX file for ``model_name`` (from the folder ``source``), made or made again if
-    needed.
-
-    The common case reads the file once to check its sha256.
-    Otherwise, under the model folder's lock, it checks again (another process may have just
-    finished) and then exports and/or quantises.
-    """
-    variant = VARIANTS[variant_name]
-    folder = model_folder(model_name)
-    found, why = _check(folder, source, variant)
-    if found is not None:
-        if found.source_files != found.record.get("source_files"):
-            try:
-                with _locked(folder, timeout=5):
-                    _refresh_source_stats(found)
-            except OSError:  # a read-only cache, or the lock held by a long export: next time
-                pass
-        return found
-    with _locked(folder):
-        found, why = _check(folder, source, variant)
-        if found is not None:
-            return found
-        if log:
-            log(f"preparing the ONNX encoder for {model_name} ({why}); this happens once per model")
-        _make_in_child(model_name, source, folder, variant)
-        found, why = _check(folder, source, variant)
-        if found is None:
-            raise ExportError(f"the ONNX export of {model_name} did not verify after it was made: {why}")
-        return found
-
-
-def _make_in_child(model_name: str, source: Path, folder: Path, variant: Variant) -> None:
-    """Export (and quantise) in a child process: torch stays out of the calling process."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "assistant.onnx_export",
-        "--model",
-        model_name,
-        "--source",
-        str(source),
-        "--out",
-        str(folder),
-        "--variant",
-        variant.name,
-    ]
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    result = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise ExportError(f"exporting {model_name} to ONNX failed: " + (detail[-1] if detail else "no output"))
 
 
 def make(model_name: str, source: Path, folder: Path, variant_name: str) -> None:
@@ -298,9 +61,9 @@ def make(model_name: str, source: Path, folder: Path, variant_name: str) -> None
     variant = VARIANTS[variant_name]
     for leftover in folder.glob(".*.tmp"):  # from a run that was killed; the lock is ours
         leftover.unlink(missing_ok=True)
-    if _check(folder, source, FP32)[0] is None:
+    if check(folder, source, FP32)[0] is None:
         export(model_name, source, folder)
-    if variant is INT8 and _check(folder, source, INT8)[0] is None:
+    if variant is INT8 and check(folder, source, INT8)[0] is None:
         quantize_int8(folder)
 
 
@@ -320,7 +83,8 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from .embedding import ModelLayout, SentencePipeline
+    from .embedding import SentencePipeline
+    from .model_layout import ModelLayout
 
     folder.mkdir(parents=True, exist_ok=True)
     layout = ModelLayout.from_folder(source)
@@ -418,7 +182,7 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
     )
-    _write_record(folder, record)
+    write_record(folder, record)
     return record
 
 
@@ -467,7 +231,7 @@ def quantize_int8(folder: Path) -> dict:
         "recipe": RECIPES[INT8.name],
         "onnx": onnx.__version__,
     }
-    _write_record(folder, record)
+    write_record(folder, record)
     return record
 
 

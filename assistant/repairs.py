@@ -8,7 +8,8 @@ import math
 import re
 from functools import lru_cache
 
-from .schema import Repair, Section, SectionKind, Table
+from .documents import Repair, Section, Table
+from .schema import SectionKind
 
 # Some HTML-to-text conversions drop every dash and hyphen: "smaller than expectedwhat doctors
 # call", "handeye coordination", "Xlinked". Word knowledge comes from wordfreq (Zipf scale: 3 is

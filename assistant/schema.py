@@ -1,16 +1,19 @@
-"""Typed records that flow between the pipeline stages.
+"""Typed records of what is asked and answered, and the kinds every stage shares.
 
-documents -> (cleaning) -> Document -> (chunking) -> Chunk -> (retrieval) -> Passage
--> (answering) -> Answer / Response. All frozen; offsets are character offsets into
-``Document.text`` (the cleaned text), end-exclusive.
+(retrieval) -> Passage -> (answering) -> Answer, Alternative -> Response; Turn is an earlier
+exchange. The enums (Retriever, Audience, Status, AnswerKind, SentenceKind, SectionKind) are
+the vocabulary of the whole pipeline; the records of the documents' text (Document, Chunk,
+Sentence, ...) are in ``documents.py``. All frozen; spans are character offsets, end-exclusive.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .documents import Chunk, DocumentMeta
 
 
 class _ValuedEnum(StrEnum):
@@ -65,121 +68,7 @@ class SectionKind(_ValuedEnum):
     REFERENCES = "references"
 
 
-@dataclass(frozen=True)
-class DocumentMeta:
-    """Bibliographic facts about a source document (from its sidecar file)."""
-
-    title: str
-    authors: tuple[str, ...] = ()
-    journal: str | None = None
-    year: int | None = None
-    doi: str | None = None
-    source: str | None = None
-    doc_type: str = "document"
-
-    @property
-    def evidence_label(self) -> str:
-        kind = self.doc_type.lower()
-        if kind == "case report":
-            return "single case report"
-        return kind
-
-    def short_authors(self) -> str:
-        if not self.authors:
-            return ""
-        return self.authors[0] + (", et al." if len(self.authors) > 1 else "")
-
-
-@dataclass(frozen=True)
-class RawDocument:
-    """A file as read, before cleaning."""
-
-    doc_id: str
-    path: str
-    text: str
-    fmt: str  # "txt" | "md" | "html" | "pdf"
-    meta: DocumentMeta
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    kind: SectionKind
-    start: int  # start of the section body in Document.text
-    end: int
-    paragraphs: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Repair:
-    """How to read ``Document.text[start:end]``: as ``text``, with a character the source lost put
-    back ("handeye" -> "hand-eye"). Document.text itself is never changed."""
-
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """One line of a table whose cell separators were lost; cells are spans in Document.text."""
-
-    start: int
-    end: int
-    cells: tuple[Span, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    header: TableRow  # the column names
-    rows: tuple[TableRow, ...]
-
-    @property
-    def n_columns(self) -> int:
-        return len(self.header.cells)
-
-
-@dataclass(frozen=True)
-class Document:
-    doc_id: str
-    path: str
-    text: str  # cleaned text; every offset points into it
-    sections: tuple[Section, ...]
-    meta: DocumentMeta
-    sha256: str
-    tables: tuple[Table, ...] = ()
-    repairs: tuple[Repair, ...] = ()  # sorted by start, never overlapping
-
-    def section_at(self, offset: int) -> Section | None:
-        for section in self.sections:
-            if section.start <= offset < section.end:
-                return section
-        return None
-
-    def readable(self, start: int, end: int) -> str:
-        """``text[start:end]`` with the repairs that lie inside it applied."""
-        out: list[str] = []
-        pos = start
-        i = bisect_left([r.start for r in self.repairs], start)
-        for r in self.repairs[i:]:
-            if r.start >= end:
-                break
-            if r.end <= end:
-                out.append(self.text[pos : r.start])
-                out.append(r.text)
-                pos = r.end
-        out.append(self.text[pos:end])
-        return "".join(out)
-
-
-class _HasReadable:
+class HasReadable:
     """``readable``: the display form when there is one (table cells separated, lost dashes
     restored), else the verbatim text."""
 
@@ -189,54 +78,6 @@ class _HasReadable:
     @property
     def readable(self) -> str:
         return self.display or self.text
-
-
-@dataclass(frozen=True)
-class Sentence(_HasReadable):
-    sentence_id: int  # global id in the index
-    doc_id: str
-    section: str
-    start: int
-    end: int
-    text: str  # verbatim slice of Document.text
-    kind: SentenceKind = SentenceKind.TEXT
-    display: str = ""  # readable form (table cells separated, lost dashes restored); "" = text
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["kind"] = self.kind.value
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Sentence:
-        return cls(**{**data, "kind": SentenceKind(data.get("kind", "text"))})
-
-
-@dataclass(frozen=True)
-class Chunk(_HasReadable):
-    chunk_id: int
-    doc_id: str
-    section: str
-    section_kind: SectionKind
-    start: int
-    end: int
-    text: str
-    sentence_ids: tuple[int, ...]
-    n_tokens: int  # tiktoken cl100k_base
-    n_model_tokens: int  # the embedding model's own word pieces (of the embedded text)
-    display: str = ""  # readable form (table rows with their column names, lost dashes restored); "" = text
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["section_kind"] = self.section_kind.value
-        data["sentence_ids"] = list(self.sentence_ids)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Chunk:
-        return cls(
-            **{**data, "section_kind": SectionKind(data["section_kind"]), "sentence_ids": tuple(data["sentence_ids"])}
-        )
 
 
 @dataclass(frozen=True)
@@ -252,7 +93,7 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class Answer(_HasReadable):
+class Answer(HasReadable):
     text: str  # verbatim slice of the document (for METADATA: the value, as the sidecar gives it)
     passage: int  # index into Response.passages
     start: int  # character span inside that passage's text
@@ -265,7 +106,7 @@ class Answer(_HasReadable):
 
 
 @dataclass(frozen=True)
-class Alternative(_HasReadable):
+class Alternative(HasReadable):
     """A further quote that also answers, from another place."""
 
     text: str

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .schema import Document, SectionKind, SentenceKind, Span, Table, TableRow
+from .documents import Document, Span, Table, TableRow
+from .schema import SectionKind, SentenceKind
 
 
 @lru_cache(maxsize=1)

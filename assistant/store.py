@@ -26,25 +26,13 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .documents import Chunk, Document, Sentence
 from .index import Index
-from .schema import (
-    Chunk,
-    Document,
-    DocumentMeta,
-    Repair,
-    Section,
-    SectionKind,
-    Sentence,
-    Span,
-    Table,
-    TableRow,
-)
 from .version import __version__
 
 FORMAT_VERSION = 1
@@ -98,45 +86,6 @@ def _write_jsonl(path: Path, rows) -> None:
 def _read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def document_to_dict(doc: Document) -> dict[str, Any]:
-    def row(r: TableRow) -> dict[str, Any]:
-        return {"start": r.start, "end": r.end, "cells": [[c.start, c.end] for c in r.cells]}
-
-    return {
-        "doc_id": doc.doc_id,
-        "path": doc.path,
-        "sha256": doc.sha256,
-        "text": doc.text,
-        "meta": {**asdict(doc.meta), "authors": list(doc.meta.authors)},
-        "sections": [
-            {
-                "title": s.title,
-                "kind": s.kind.value,
-                "start": s.start,
-                "end": s.end,
-                "paragraphs": [[p.start, p.end] for p in s.paragraphs],
-            }
-            for s in doc.sections
-        ],
-        "tables": [{"header": row(t.header), "rows": [row(r) for r in t.rows]} for t in doc.tables],
-        "repairs": [[r.start, r.end, r.text] for r in doc.repairs],
-    }
-
-
-def document_from_dict(d: dict[str, Any]) -> Document:
-    def row(r: dict[str, Any]) -> TableRow:
-        return TableRow(r["start"], r["end"], tuple(Span(a, b) for a, b in r["cells"]))
-
-    meta = DocumentMeta(**{**d["meta"], "authors": tuple(d["meta"]["authors"])})
-    sections = tuple(
-        Section(s["title"], SectionKind(s["kind"]), s["start"], s["end"], tuple(Span(a, b) for a, b in s["paragraphs"]))
-        for s in d["sections"]
-    )
-    tables = tuple(Table(row(t["header"]), tuple(row(r) for r in t["rows"])) for t in d.get("tables", ()))
-    repairs = tuple(Repair(a, b, text) for a, b, text in d.get("repairs", ()))
-    return Document(d["doc_id"], d["path"], d["text"], sections, meta, d["sha256"], tables, repairs)
 
 
 class IndexStore:
@@ -217,7 +166,7 @@ class IndexStore:
         build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         tmp = builds / f"tmp-{build_id}"
         tmp.mkdir()
-        _write_jsonl(tmp / "documents.jsonl", (document_to_dict(d) for d in art.documents.values()))
+        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in art.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in art.chunks))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in art.sentences))
         np.save(tmp / "chunk_vectors.npy", art.chunk_vectors, allow_pickle=False)
@@ -268,7 +217,7 @@ class IndexStore:
 
         build = self._build_dir(manifest)
         try:
-            documents = [document_from_dict(d) for d in _read_jsonl(build / "documents.jsonl")]
+            documents = [Document.from_dict(d) for d in _read_jsonl(build / "documents.jsonl")]
             chunks = [Chunk.from_dict(c) for c in _read_jsonl(build / "chunks.jsonl")]
             sentences = [Sentence.from_dict(s) for s in _read_jsonl(build / "sentences.jsonl")]
             chunk_vectors = np.load(build / "chunk_vectors.npy", allow_pickle=False, mmap_mode="r")

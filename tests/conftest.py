@@ -30,6 +30,32 @@ def embedder():
     return e
 
 
+@pytest.fixture(scope="module")
+def fp32():
+    """The float32 ONNX encoder of the default model, on one thread."""
+    from assistant.embedding import Embedder
+    from assistant.settings import DEFAULT_MODEL
+
+    return Embedder(DEFAULT_MODEL, encoder="onnx", threads=1).warm_up()
+
+
+@pytest.fixture(scope="module")
+def seed_texts(fp32) -> list[str]:
+    """Every text the indexer embeds for the seed corpus: chunks and sentences."""
+    from assistant.chunking import Chunker, embed_text
+    from assistant.cleaning import clean
+    from assistant.loaders import load_folder
+    from assistant.settings import ChunkingSettings
+    from assistant.tokens import count_tokens
+
+    docs = [clean(raw) for raw in load_folder(DOCS).documents]
+    result = Chunker(ChunkingSettings(), count_tokens, fp32.count_tokens, fp32.max_seq_length).chunk_documents(docs)
+    texts = [embed_text(c.section, c.text) for c in result.chunks]
+    texts += [embed_text(s.section, s.text) for s in result.sentences]
+    assert len(texts) > 100
+    return texts
+
+
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("index")

@@ -83,7 +83,8 @@ def test_overlap_repeats_whole_sentences(chunked):
 
 
 def test_overlong_sentence_is_split_not_truncated(embedder):
-    from assistant.schema import Document, DocumentMeta, Section, SectionKind, Span
+    from assistant.documents import Document, DocumentMeta, Section, Span
+    from assistant.schema import SectionKind
 
     text = " ".join(f"word{i} cerebellar" for i in range(400)) + "."
     doc = Document(
@@ -112,7 +113,7 @@ def test_settings_are_validated():
 
 
 def test_chunk_display_is_the_readable_form_of_its_verbatim_text(chunked):
-    from assistant.schema import Chunk
+    from assistant.documents import Chunk
 
     docs, result = chunked
     table = next(c for c in result.chunks if "CASKXlinkedMicrocephaly" in c.text)
@@ -132,7 +133,8 @@ def test_chunk_display_is_the_readable_form_of_its_verbatim_text(chunked):
 
 
 def test_an_over_long_sentence_is_split_into_the_longest_pieces_that_fit(embedder):
-    from assistant.schema import Document, DocumentMeta, Section, SectionKind, Span
+    from assistant.documents import Document, DocumentMeta, Section, Span
+    from assistant.schema import SectionKind
 
     words = " ".join(f"word{i} of the very long unpunctuated sentence" for i in range(70))  # under one splitting window
     text = f"Findings\n\n{words}."

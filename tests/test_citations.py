@@ -1,7 +1,7 @@
 """Citations name authors, journal and year when known, the title otherwise."""
 
 from assistant.citations import citation, full_reference
-from assistant.schema import DocumentMeta
+from assistant.documents import DocumentMeta
 
 CASE = DocumentMeta(
     title="A case",

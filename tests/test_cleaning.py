@@ -8,8 +8,10 @@ import pytest
 from conftest import DOCS
 
 from assistant.cleaning import clean
-from assistant.loaders import load_file, load_folder
-from assistant.schema import SectionKind, Span
+from assistant.document_files import load_file
+from assistant.documents import Span
+from assistant.loaders import load_folder
+from assistant.schema import SectionKind
 
 NECROSIS = DOCS / "postinfective-cerebellar-necrosis.txt"
 OMS = DOCS / "oms-neuroblastoma-cerebellar-hypoperfusion.md"
@@ -228,8 +230,8 @@ def test_lost_dashes_are_recorded_as_repairs_not_rewrites():
 def test_tables_and_repairs_round_trip_through_the_store():
     import json
 
-    from assistant.store import document_from_dict, document_to_dict
+    from assistant.documents import Document
 
     for path in (ARTICLE, NECROSIS):
         doc = cleaned(path)
-        assert document_from_dict(json.loads(json.dumps(document_to_dict(doc)))) == doc
+        assert Document.from_dict(json.loads(json.dumps(doc.to_dict()))) == doc

@@ -107,7 +107,7 @@ def test_libraries_load_without_pickle(settings, assistant):
     import bm25s
     import numpy as np
 
-    from assistant.embedding import resolve_model
+    from assistant.model_layout import resolve_model
     from assistant.settings import DEFAULT_MODEL
 
     assert inspect.signature(bm25s.BM25.load).parameters["allow_pickle"].default is False

@@ -8,7 +8,8 @@ from conftest import DOCS
 
 from assistant.chunking import Chunker, search_text
 from assistant.cleaning import clean
-from assistant.loaders import load_file, load_folder
+from assistant.document_files import load_file
+from assistant.loaders import load_folder
 from assistant.schema import SentenceKind
 from assistant.settings import ChunkingSettings
 from assistant.tokens import count_tokens

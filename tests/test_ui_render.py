@@ -10,13 +10,12 @@ from dataclasses import replace
 import pytest
 
 from assistant.citations import full_reference
+from assistant.documents import Chunk, DocumentMeta
 from assistant.schema import (
     Alternative,
     Answer,
     AnswerKind,
     Audience,
-    Chunk,
-    DocumentMeta,
     GlossaryEntry,
     Passage,
     Response,

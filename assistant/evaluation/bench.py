@@ -49,7 +49,7 @@ PEAK = (
 )
 ST_ONE_QUERY = (
     "import sys\nfrom sentence_transformers import SentenceTransformer\n"
-    "from assistant.embedding import resolve_model\n"
+    "from assistant.model_layout import resolve_model\n"
     "SentenceTransformer(resolve_model(sys.argv[1]), device='cpu').encode([sys.argv[2]])\nprint('done')"
 )
 
@@ -236,7 +236,7 @@ def sentence_transformers_ms(model: str, questions: Sequence[str]) -> dict[str, 
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ..embedding import resolve_model
+    from ..model_layout import resolve_model
 
     torch.set_num_threads(1)
     st = SentenceTransformer(resolve_model(model), device="cpu")
