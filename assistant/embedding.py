@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -124,7 +125,8 @@ class SentencePipeline:
             out[rows] = vectors
         return out if out is not None else np.zeros((0, self.dimension or 0), dtype=np.float32)
 
-    def _run(self, batch) -> np.ndarray:
+    def _states(self, batch) -> tuple[np.ndarray, np.ndarray]:
+        """The transformer's token states for a batch of encodings, and the attention mask."""
         width = max(len(e.ids) for e in batch)
         ids = np.full((len(batch), width), self.layout.pad_token_id, dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -136,10 +138,44 @@ class SentencePipeline:
             types[row, :n] = e.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         (tokens,) = self.session.run(None, {name: feeds[name] for name in self.input_names})
+        return tokens, mask
+
+    def _run(self, batch) -> np.ndarray:
+        return self.pooled(*self._states(batch))
+
+    def pooled(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's pooling (and normalisation) of token states under a mask."""
         vectors = pool(tokens, mask, self.layout.pooling)
         if self.layout.normalize:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors
+
+    def encode_parts(self, text: str) -> QueryEncoding:
+        e = self.tokenizer.encode(self._prepare([text])[0])
+        tokens, mask = self._states([e])
+        return QueryEncoding(self.pooled(tokens, mask)[0], tokens, tuple(e.offsets), self)
+
+
+@dataclass(frozen=True)
+class QueryEncoding:
+    """One text's vector, and what it takes to pool a part of the text from the same pass."""
+
+    vector: np.ndarray
+    tokens: np.ndarray  # (1, word pieces, hidden) token states
+    offsets: tuple[tuple[int, int], ...]  # each word piece's characters in the text ((0, 0): special)
+    pipeline: SentencePipeline
+
+    def part(self, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The model's pooling over the word pieces inside ``spans`` (character offsets) only: the
+        part's meaning in the context of the whole text, without a second pass (the whole text's
+        vector when no word piece falls inside)."""
+        mask = np.array(
+            [[int(e > s and any(s < end and start < e for start, end in spans)) for s, e in self.offsets]],
+            dtype=np.int64,
+        )
+        if not mask.any():
+            return self.vector
+        return self.pipeline.pooled(self.tokens, mask)[0]
 
 
 class Embedder:
@@ -225,6 +261,10 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_parts(self, text: str) -> QueryEncoding:
+        """``encode_query``'s vector, with the token states to pool parts of the text from."""
+        return self._loaded.encode_parts(text)
 
     def describe(self) -> dict:
         """What an index built with this encoder must record; ``VECTOR_KEYS`` decide staleness

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from .answer_features import AnswerContext, AnswerQuery
     from .answering import Candidate
+    from .embedding import QueryEncoding
     from .focus import Focus
     from .retrieval import Searcher
 
@@ -39,10 +40,14 @@ class AssistantError(RuntimeError):
 class Query:
     text: str  # the standalone question
     search_text: str  # with the documents' terms for plain words
-    vector: np.ndarray
+    encoding: QueryEncoding  # the standalone question's vector and token states
     context: AnswerContext | None = None  # the earlier answer's place, for a follow-up
     turns: tuple[Turn, ...] = ()
     carried: str = ""  # the topic a follow-up carried over from the earlier turns
+
+    @property
+    def vector(self) -> np.ndarray:
+        return self.encoding.vector
 
 
 @dataclass(frozen=True)
@@ -202,9 +207,10 @@ class Assistant:
 
     def _standalone(self, question: str, turns: Sequence[Turn]) -> Query:
         """The question made standalone from the earlier turns, expanded with the documents'
-        terms for plain words, and its vector. Only the new turn's own words are expanded: the
-        topic carried over from earlier turns is added once, unexpanded, so that its synonyms do
-        not drown the new aspect (which also leads the focus-only BM25 list)."""
+        terms for plain words (for BM25), and its vector (of the standalone question itself: the
+        expansion made it longer and no better on evals/train.jsonl). Only the new turn's own words
+        are expanded: the topic carried over from earlier turns is added once, unexpanded, so that
+        its synonyms do not drown the new aspect (which also leads the focus-only BM25 list)."""
         from .conversation import answer_context, carried_topic, standalone
         from .lay_terms import expand
 
@@ -214,7 +220,7 @@ class Assistant:
         return Query(
             text=text,
             search_text=search_text,
-            vector=self.embedder.encode_query(search_text),
+            encoding=self.embedder.encode_parts(text),
             context=answer_context(question, turns),
             turns=tuple(turns),
             carried=carried,
@@ -245,11 +251,12 @@ class Assistant:
         )
 
     def focus_vector(self, query: Query, focus: Focus):
-        """The asked aspect's query vector: the question re-encoded without its topic words (the
-        question's own vector when it has no topic/focus split)."""
-        if not focus.split or not focus.text.strip():
+        """The asked aspect's query vector: the question's word pieces outside its topic words,
+        pooled from the question's own pass through the model (its vector when it has no
+        topic/focus split)."""
+        if not focus.split or not focus.spans:
             return query.vector
-        return self.embedder.encode_query(focus.text)
+        return query.encoding.part(focus.spans)
 
     def answer_query(self, query: Query, found: Retrieved, audience: Audience) -> AnswerQuery:
         """What the answer model is asked for this question (the top ``answer_depth`` passages)."""

@@ -49,6 +49,19 @@ def test_query_and_batch_give_the_same_vector(fp32, seed_texts):
     np.testing.assert_allclose(alone, batch[::7], atol=2e-6)
 
 
+def test_one_pass_gives_the_query_vector_and_vectors_of_its_parts(fp32):
+    text = "How is opsoclonus-myoclonus syndrome treated in young children?"
+    encoding = fp32.encode_parts(text)
+    assert np.allclose(encoding.vector, fp32.encode_query(text), atol=1e-5)
+    treated = (text.index("treated"), text.index("treated") + len("treated"))
+    part = encoding.part([treated])
+    assert abs(float(np.linalg.norm(part)) - 1.0) < 1e-5
+    # the part means its own words, in the question's context: nearer "treated" than "syndrome"
+    assert float(part @ fp32.encode_query("treated")) > float(part @ fp32.encode_query("syndrome")) + 0.1
+    assert float(part @ encoding.vector) < 0.99  # not the whole question's vector
+    assert np.array_equal(encoding.part([(len(text), len(text) + 5)]), encoding.vector)  # no word piece inside
+
+
 def test_two_threads_give_the_same_vectors(fp32, seed_texts):
     two = Embedder(DEFAULT_MODEL, encoder="onnx", threads=2)
     np.testing.assert_allclose(two.encode(seed_texts[:64]), fp32.encode(seed_texts[:64]), atol=2e-6)

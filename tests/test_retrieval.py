@@ -59,11 +59,6 @@ def test_hybrid_merges_duplicates_and_keeps_references_last(assistant):
     assert kinds == sorted(kinds)  # every body passage before any reference passage
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): since the plain-word list was rebuilt from the documents' "
-    "side, 'brain damage' also brings the necrosis terms and the gastroenteritis passage ranks 6th",
-)
 def test_plain_language_query_finds_the_case(assistant):
     r = assistant.ask("Can a baby get brain damage after a tummy bug?")
     assert any("gastroenteritis" in p.chunk.text for p in r.passages[:5])

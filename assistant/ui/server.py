@@ -87,6 +87,13 @@ def _run_until_stopped(demo) -> None:
         demo.close()
 
 
+def _warm_up(assistant: Assistant, failed: list[Exception]) -> None:
+    try:
+        assistant.warm_up()
+    except Exception as exc:  # handed to the main thread: reported there, or raised if unexpected
+        failed.append(exc)
+
+
 def serve(
     settings=None,
     host: str = "127.0.0.1",
@@ -110,18 +117,22 @@ def serve(
         return 1
     assistant = Assistant(settings)
     print("Loading the documents index and the model (building the index if needed)…", flush=True)
-    startup_error = None
-    try:
-        assistant.warm_up()
-    except AssistantError as exc:
-        startup_error = str(exc)
+    # the warm-up (index and model) runs beside gradio's import, the longest part of starting
+    failed: list[Exception] = []
+    warming = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
+    warming.start()
+    import gradio  # noqa: F401
+
+    warming.join()
+    if failed and not isinstance(failed[0], AssistantError):
+        raise failed[0]
+    startup_error = str(failed[0]) if failed else None
+    if startup_error:
         print(
-            f"warning: {exc}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
+            f"warning: {startup_error}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
             file=sys.stderr,
             flush=True,
         )
-    import gradio  # noqa: F401  (imported after warm-up so its start-up cost shows in the timing below)
-
     demo = build_app(assistant, feedback, startup_error)
     try:
         _, local_url, share_url = launch(demo, host, port, share, open_browser)
