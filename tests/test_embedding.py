@@ -17,6 +17,7 @@ from assistant.onnx_cache import model_folder, read_record
 from assistant.settings import DEFAULT_MODEL
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
+NOT_ON_THE_QUERY_PATH = (*HEAVY, "scipy")  # scipy: bm25s would import it (lexical.import_bm25s)
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +139,14 @@ def test_int8_is_selectable_and_close_to_float32(fp32, seed_texts):
 
 
 # -- the query path stays light ------------------------------------------------------------------------
-def test_an_answered_question_imports_no_torch(settings, assistant):
+def test_an_answered_question_imports_no_torch_nor_scipy(settings, assistant):
     code = textwrap.dedent(f"""
         import sys
         from assistant.service import Assistant
         from assistant.settings import Settings
         settings = Settings(docs_dir={str(settings.docs_dir)!r}, index_dir={str(settings.index_dir)!r})
         response = Assistant(settings).ask("What causes cerebellar hypoplasia?")
-        print(len(response.passages), [m for m in {HEAVY!r} if m in sys.modules])
+        print(len(response.passages), [m for m in {NOT_ON_THE_QUERY_PATH!r} if m in sys.modules])
     """)
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False

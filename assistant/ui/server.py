@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..feedback import FeedbackError, FeedbackLog
+from ..lexical import import_bm25s
 from ..service import Assistant, AssistantError
 from .app import CSS, SCROLL_JS, build_app, theme
 
@@ -117,7 +118,9 @@ def serve(
         return 1
     assistant = Assistant(settings)
     print("Loading the documents index and the model (building the index if needed)…", flush=True)
-    # the warm-up (index and model) runs beside gradio's import, the longest part of starting
+    # the warm-up (index and model) runs beside gradio's import, the longest part of starting;
+    # bm25s first, as its import briefly hides scipy from the whole process (lexical.import_bm25s)
+    import_bm25s()
     failed: list[Exception] = []
     warming = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
     warming.start()
