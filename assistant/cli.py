@@ -42,7 +42,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_build(args) -> int:
-    from .indexer import build_index, stale_reasons
+    from .index_build import build_index
+    from .indexer import stale_reasons
     from .store import IndexCorrupt, IndexMissing, IndexStore
 
     settings = _settings(args)

@@ -190,7 +190,8 @@ def run_bench(
     retrievers: Sequence[str] = RETRIEVERS,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> dict[str, Any]:
-    from ..indexer import build_index, load_index
+    from ..index_build import build_index
+    from ..indexer import load_index
     from ..service import Assistant
     from .qa import load_qa
 
