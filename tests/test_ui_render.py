@@ -344,7 +344,7 @@ def test_marked_skips_overlapping_and_outside_spans():
 
 # -- the CLI and the package -------------------------------------------------------------------
 def test_cli_prints_the_text_renderer(capsys):
-    from assistant.cli import _print_response
+    from assistant.commands import _print_response
 
     resp = response(TABLE_ANSWER, glossary=GLOSSARY)
     _print_response(resp)
