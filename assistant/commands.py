@@ -161,7 +161,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation.qa import main
+    from .evaluation.scoring import main
 
     return main(args, _settings(args))
 

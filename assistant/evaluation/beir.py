@@ -293,7 +293,7 @@ def format_table(out: dict[str, Any]) -> str:
 
 
 def main(args, settings) -> int:
-    from .qa import apply_threads
+    from .measure import apply_threads
 
     apply_threads(args.threads)
     names = ["hybrid", "dense", "bm25"] if args.retriever == "all" else [args.retriever]
