@@ -239,7 +239,7 @@ def main(args, settings) -> int:
     )
     print(format_table(out))
     if args.json_path:
-        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_path).write_text(json.dumps(out, indent=2), encoding="utf-8")
-        print(f"\nmetrics written to {args.json_path}")
+        from .report import write_json
+
+        write_json(args.json_path, out, "metrics")
     return 0

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import socket
 import statistics
@@ -234,7 +233,7 @@ def main(args, settings) -> int:
         data = run_bench(settings, args.qa or PROJECT_ROOT / "evals" / "train.jsonl", cold_runs=args.cold_runs)
         print(format_bench(data))
     if args.json_path:
-        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_path).write_text(json.dumps(data, indent=2), encoding="utf-8")
-        print(f"\nresults written to {args.json_path}")
+        from .report import write_json
+
+        write_json(args.json_path, data, "results")
     return 0

@@ -18,12 +18,10 @@ wall time of each ``ask`` call with the index loaded and the model warm.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .measure import apply_threads
@@ -201,14 +199,11 @@ def main(args, settings) -> int:
     result["qa_file"] = str(args.qa_file)
     result["cutoffs"] = cutoffs
     result["load_seconds"] = load_s
-    from .report import format_text
+    from .report import format_text, write_json
 
     print(format_text(result, cutoffs, str(args.qa_file), MRR_DEPTH))
-    json_path = args.json_path
-    if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-        print(f"\nmetrics written to {json_path}")
+    if args.json_path:
+        write_json(args.json_path, result, "metrics", ensure_ascii=False)
     if not args.no_report:
         from .report import write_eval_report
 
