@@ -1,5 +1,5 @@
-"""The QA file that ``assistant eval`` and ``assistant train-answers`` read, and how its
-follow-ups are asked.
+"""The QA file that ``assistant eval``, ``train-answers``, ``calibrate`` and ``bench`` read, and
+how its follow-ups are asked.
 
 One JSON object a line: ``id``, ``question``, ``history`` (the earlier questions of the
 conversation, oldest first), ``audience`` (parent or clinician), ``answerable``, ``evidence``
