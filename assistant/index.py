@@ -1,7 +1,7 @@
 """The built index as one typed value: documents, chunks, sentences, their vectors, the
 FAISS and BM25 indexes, and the manifest that describes them.
 
-``store`` writes and reads it, ``indexer`` builds it, ``Searcher`` and ``Answerer`` take it.
+``store`` writes and reads it, ``index_build`` builds it, ``Searcher`` and ``Answerer`` take it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation import beir as B
+from assistant.evaluation import beir_dataset as D
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -130,13 +131,13 @@ def test_tuning_on_the_reported_split_is_refused(seed, tmp_path):
 
 def test_read_qrels_header_and_crlf(seed):
     dataset, _ = seed
-    qrels = B.read_qrels(dataset / "qrels" / "test.tsv")
+    qrels = D.read_qrels(dataset / "qrels" / "test.tsv")
     assert set(qrels) == set(QUERIES) and all(list(r.values()) == [1] for r in qrels.values())
 
 
 def test_not_beir_layout(tmp_path):
     with pytest.raises(ValueError, match="not in BEIR layout: corpus.jsonl"):
-        B.Dataset.open(tmp_path)
+        D.Dataset.open(tmp_path)
 
 
 def test_scores_match_hand_computed_values():

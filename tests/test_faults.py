@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.indexer import build_index, ensure_index, load_index, stale_reasons
+from assistant.index_build import build_index
+from assistant.indexer import ensure_index, load_index, stale_reasons
 from assistant.service import Assistant, AssistantError
 from assistant.settings import Settings
 from assistant.store import MANIFEST, IndexCorrupt, IndexError_, IndexMissing, IndexStore, sha256_file
@@ -269,7 +270,7 @@ PAUSED_BUILD = """
 import sys, time
 from pathlib import Path
 import numpy as np
-import assistant.indexer as indexer
+import assistant.index_build as index_build
 import assistant.store as store
 from assistant.settings import Settings
 point, flag, docs, index = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -277,14 +278,14 @@ def pause(*args, **kwargs):
     flag.write_text(point)
     time.sleep(3600)
 if point == "embedding":
-    indexer.Embedder.encode = pause
+    index_build.Embedder.encode = pause
 else:
     real_save = np.save
     def save_then_pause(*args, **kwargs):
         real_save(*args, **kwargs)
         pause()
     store.np.save = save_then_pause
-indexer.build_index(Settings(docs_dir=docs, index_dir=index), progress=False, log=lambda m: None)
+index_build.build_index(Settings(docs_dir=docs, index_dir=index), progress=False, log=lambda m: None)
 """
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from assistant.indexer import build_index, ensure_index, load_index, stale_reasons
+from assistant.index_build import build_index
+from assistant.indexer import ensure_index, load_index, stale_reasons
 from assistant.settings import ChunkingSettings, Settings
 from assistant.store import IndexCorrupt, IndexMissing, IndexStore
 

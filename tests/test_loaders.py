@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from assistant.document_files import MAX_FILE_BYTES, DocumentError, doc_id_for, load_file
-from assistant.indexer import build_index, load_index, stale_reasons
+from assistant.index_build import build_index
+from assistant.indexer import load_index, stale_reasons
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.store import IndexStore

@@ -1,4 +1,5 @@
-"""assistant/ui/render.py: the pure renderers, on hand-made Responses (no model, no server)."""
+"""assistant/ui/render.py and reply.py: the pure renderers and what a reply says, on hand-made
+Responses (no model, no server)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from assistant.schema import (
     Status,
 )
 from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, Context
-from assistant.ui import render
+from assistant.ui import render, reply
 
 SCRIPT = "<script>alert(1)</script>"
 ROW = "CASK\tX-linked\tMicrocephaly with pontine and cerebellar hypoplasia"
@@ -162,7 +163,7 @@ def test_sentence_answer_parent_and_clinician():
 def test_offsets_that_disagree_fall_back_to_the_quote_found_in_the_passage():
     a = replace(sentence_answer(), start=0, end=5)
     assert "<mark>Opsoclonus-myoclonus syndrome is rare.</mark>" in render.reply_html(response(a))
-    assert render.quote_span("abc", "zz", 0, 1) is None and render.quote_span("abc", "", 0, 0) is None
+    assert reply.quote_span("abc", "zz", 0, 1) is None and reply.quote_span("abc", "", 0, 0) is None
 
 
 # -- alternatives ------------------------------------------------------------------------------
@@ -344,7 +345,7 @@ def test_marked_skips_overlapping_and_outside_spans():
 
 # -- the CLI and the package -------------------------------------------------------------------
 def test_cli_prints_the_text_renderer(capsys):
-    from assistant.cli import _print_response
+    from assistant.commands import _print_response
 
     resp = response(TABLE_ANSWER, glossary=GLOSSARY)
     _print_response(resp)

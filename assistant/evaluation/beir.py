@@ -1,7 +1,7 @@
 """``assistant beir DATASET_DIR``: how well the assistant's own retrieval ranks a public benchmark.
 
-DATASET_DIR is in BEIR layout: ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl``
-(``_id``, ``text``) and ``qrels/<split>.tsv`` (``query-id corpus-id score``, header row optional).
+DATASET_DIR is in BEIR layout (read by ``beir_dataset.py``): ``corpus.jsonl`` (``_id``,
+``title``, ``text``), ``queries.jsonl`` (``_id``, ``text``) and ``qrels/<split>.tsv``.
 
 There is no second retrieval stack here. The corpus file is one more document source of the
 assistant: it is indexed by the same loaders, cleaning, sentence splitting, chunking,
@@ -26,11 +26,11 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..schema import Passage, Retriever
+from .beir_dataset import Dataset, Qrels
 
 DEPTH = 100  # documents ranked per query (recall@100 is the deepest metric)
 CHUNKS_PER_DOC = 3  # chunks asked for per ranked document, so DEPTH distinct documents remain
@@ -54,77 +54,6 @@ PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
 }
 
 Run = dict[str, dict[str, float]]
-Qrels = dict[str, dict[str, int]]
-
-
-# -- the dataset -------------------------------------------------------------------------------
-def read_qrels(path: Path) -> Qrels:
-    """query-id -> {corpus-id: score} from a BEIR qrels TSV (header row optional, CRLF or LF)."""
-    qrels: Qrels = {}
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        for n, line in enumerate(fh, start=1):
-            cols = line.rstrip("\r\n").split("\t")
-            if not line.strip():
-                continue
-            if len(cols) < 3:
-                raise ValueError(f"{path}, line {n}: expected 3 tab-separated columns (query-id corpus-id score)")
-            try:
-                rel = int(float(cols[-1]))
-            except ValueError:
-                if n == 1:
-                    continue  # the header row
-                raise ValueError(f"{path}, line {n}: score {cols[-1]!r} is not a number") from None
-            qrels.setdefault(cols[0].strip(), {})[cols[1].strip()] = rel
-    return qrels
-
-
-def read_queries(path: Path) -> dict[str, str]:
-    queries = {}
-    with Path(path).open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                try:
-                    obj = json.loads(line)
-                    queries[str(obj["_id"])] = str(obj.get("text") or "")
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{path}, line {n}: not a query object with _id and text ({exc})") from None
-    return queries
-
-
-@dataclass(frozen=True)
-class Dataset:
-    root: Path
-    name: str
-    corpus: Path
-    queries: dict[str, str]
-
-    @classmethod
-    def open(cls, root: str | Path) -> Dataset:
-        root = Path(root)
-        if not root.is_dir():
-            raise ValueError(f"{root} is not a folder")
-        for need in ("corpus.jsonl", "queries.jsonl", "qrels"):
-            if not (root / need).exists():
-                raise ValueError(f"{root} is not in BEIR layout: {need} is missing")
-        return cls(root, root.resolve().name, root / "corpus.jsonl", read_queries(root / "queries.jsonl"))
-
-    def splits(self) -> list[str]:
-        return sorted(p.stem for p in (self.root / "qrels").glob("*.tsv"))
-
-    def qrels(self, split: str) -> Qrels:
-        path = self.root / "qrels" / f"{split}.tsv"
-        if not path.is_file():
-            raise ValueError(f"no qrels for split {split!r} in {self.root}; have: {', '.join(self.splits()) or 'none'}")
-        return {q: r for q, r in read_qrels(path).items() if q in self.queries}
-
-    def settings_for(self, settings):
-        """The assistant's settings, reading this corpus into its own index folder."""
-        return replace(
-            settings,
-            docs_dir=self.corpus,
-            index_dir=Path(settings.index_dir) / "beir" / self.name,
-            embed_sentences=False,
-        )
 
 
 # -- ranking -----------------------------------------------------------------------------------
@@ -293,7 +222,7 @@ def format_table(out: dict[str, Any]) -> str:
 
 
 def main(args, settings) -> int:
-    from .qa import apply_threads
+    from .measure import apply_threads
 
     apply_threads(args.threads)
     names = ["hybrid", "dense", "bm25"] if args.retriever == "all" else [args.retriever]
@@ -310,7 +239,7 @@ def main(args, settings) -> int:
     )
     print(format_table(out))
     if args.json_path:
-        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_path).write_text(json.dumps(out, indent=2), encoding="utf-8")
-        print(f"\nmetrics written to {args.json_path}")
+        from .report import write_json
+
+        write_json(args.json_path, out, "metrics")
     return 0

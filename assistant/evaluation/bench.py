@@ -16,9 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -30,23 +28,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .metrics import percentile
+from .measure import QUIET_ENV, apply_threads, per_call_ms, process_runs, rss_mb, timed
 
 GOALS = {"p50_ratio": 0.75, "p95_ms": 10.0, "cold_ask_s": 1.0, "cold_ask_mb": 250.0, "serve_ready_s": 3.5}
 RETRIEVERS = ("hybrid", "dense", "bm25")
-QUIET_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "TQDM_DISABLE": "1",
-}
-# a child that runs CODE and then reports its own peak RSS (VmHWM): getrusage's maxrss survives
-# fork + exec on Linux, so it would report the (bigger) parent instead
-PEAK = (
-    "\nimport sys\nsys.stdout.flush()\nhwm = [l.split()[1] for l in open('/proc/self/status') "
-    "if l.startswith('VmHWM:')]\nprint('BENCH_MAXRSS_KB', hwm[0] if hwm else 'nan', file=sys.stderr)\n"
-)
 ST_ONE_QUERY = (
     "import sys\nfrom sentence_transformers import SentenceTransformer\n"
     "from assistant.model_layout import resolve_model\n"
@@ -54,72 +39,7 @@ ST_ONE_QUERY = (
 )
 
 
-def _rss_mb() -> float:
-    """Current resident set size of this process (MB)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-
-
-def _stats(ms: Sequence[float]) -> dict[str, float]:
-    return {
-        "p50": percentile(ms, 50),
-        "p95": percentile(ms, 95),
-        "mean": statistics.fmean(ms) if ms else float("nan"),
-        "n": len(ms),
-    }
-
-
-def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
-def _per_call_ms(fn: Callable[[str], Any], texts: Sequence[str]) -> dict[str, float]:
-    for text in texts[:5]:
-        fn(text)
-    ms = []
-    for text in texts:
-        t0 = time.perf_counter()
-        fn(text)
-        ms.append((time.perf_counter() - t0) * 1000)
-    return _stats(ms)
-
-
 # -- processes ---------------------------------------------------------------------------------
-def process_runs(code: str, args: Sequence[str], runs: int) -> dict[str, Any]:
-    """Wall time from launching ``python -c CODE ARGS`` to its first line of output, and its peak RSS."""
-    env = {**os.environ, **QUIET_ENV}
-    times, peaks = [], []
-    for _ in range(max(1, runs)):
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code + PEAK, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        first = proc.stdout.readline()
-        elapsed = time.perf_counter() - t0
-        _, err = proc.communicate()
-        if proc.returncode != 0 or not first.strip():
-            raise RuntimeError(f"benchmark process failed ({proc.returncode}): {err.strip()[-500:]}")
-        times.append(elapsed)
-        peaks += [float(line.split()[1]) / 1024 for line in err.splitlines() if line.startswith("BENCH_MAXRSS_KB")]
-    return {"runs_s": times, "median_s": statistics.median(times), "peak_rss_mb": max(peaks) if peaks else float("nan")}
-
-
 def cold_ask(settings, question: str, runs: int) -> dict[str, Any]:
     """``assistant ask QUESTION --json`` in a fresh process (index built)."""
     code = "import sys\nfrom assistant.cli import main\nrc = main(sys.argv[1:])"
@@ -190,7 +110,8 @@ def run_bench(
     retrievers: Sequence[str] = RETRIEVERS,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> dict[str, Any]:
-    from ..indexer import build_index, load_index
+    from ..index_build import build_index
+    from ..indexer import load_index
     from ..service import Assistant
     from .qa import load_qa
 
@@ -198,24 +119,24 @@ def run_bench(
     questions = [it.question for it in items]
     embedder = settings.embedder()
     out: dict[str, Any] = {"qa_file": str(qa_path), "questions": len(items), "model": settings.model}
-    _, out["model_load_s"] = _timed(embedder.warm_up)
+    _, out["model_load_s"] = timed(embedder.warm_up)
     out["encoder"] = {k: v for k, v in embedder.describe().items() if k in ("backend", "threads", "runtime")}
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         built = dataclasses.replace(settings, index_dir=Path(tmp) / "index")
         log("building the index into a temporary folder ...")
-        report, out["build_s"] = _timed(
+        report, out["build_s"] = timed(
             lambda: build_index(built, embedder=embedder, progress=False, log=lambda m: None)
         )
         out["build"] = {"documents": report.documents, "chunks": report.chunks, "sentences": report.sentences}
-        out["load_s"] = statistics.median(_timed(lambda: load_index(built))[1] for _ in range(3))
+        out["load_s"] = statistics.median(timed(lambda: load_index(built))[1] for _ in range(3))
         assistant = Assistant(built, embedder=embedder).warm_up()
         log(f"encoding {len(items)} questions (ONNX) ...")
-        out["onnx_ms"] = _per_call_ms(embedder.encode_query, questions)
+        out["onnx_ms"] = per_call_ms(embedder.encode_query, questions)
         out["ask_ms"] = {}
         for name in retrievers:
             log(f"ask latency, {name} ...")
-            out["ask_ms"][name] = _per_call_ms(lambda q, name=name: assistant.ask(q, retriever=name), questions)
-        out["serving_rss_mb"] = _rss_mb()
+            out["ask_ms"][name] = per_call_ms(lambda q, name=name: assistant.ask(q, retriever=name), questions)
+        out["serving_rss_mb"] = rss_mb()
         log("sentence-transformers reference (loads torch) ...")
         out["st_ms"] = sentence_transformers_ms(settings.model, questions)
         for st in out["ask_ms"].values():
@@ -240,7 +161,7 @@ def sentence_transformers_ms(model: str, questions: Sequence[str]) -> dict[str, 
 
     torch.set_num_threads(1)
     st = SentenceTransformer(resolve_model(model), device="cpu")
-    return _per_call_ms(lambda q: st.encode([q], normalize_embeddings=True), questions)
+    return per_call_ms(lambda q: st.encode([q], normalize_embeddings=True), questions)
 
 
 def format_bench(out: dict[str, Any]) -> str:
@@ -294,7 +215,6 @@ def goals_met(out: dict[str, Any]) -> dict[str, bool]:
 
 def main(args, settings) -> int:
     from ..settings import PROJECT_ROOT
-    from .qa import apply_threads
 
     threads = apply_threads(args.threads)
     if threads:
@@ -313,7 +233,7 @@ def main(args, settings) -> int:
         data = run_bench(settings, args.qa or PROJECT_ROOT / "evals" / "train.jsonl", cold_runs=args.cold_runs)
         print(format_bench(data))
     if args.json_path:
-        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json_path).write_text(json.dumps(data, indent=2), encoding="utf-8")
-        print(f"\nresults written to {args.json_path}")
+        from .report import write_json
+
+        write_json(args.json_path, data, "results")
     return 0

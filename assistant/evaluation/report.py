@@ -1,11 +1,13 @@
-"""Self-contained evaluation reports: HTML (plot embedded as a base64 PNG) or Markdown
-(PNG written next to it). Written under evals/reports/ (git-ignored) by ``assistant eval``."""
+"""What the tools write: self-contained evaluation reports, HTML (plot embedded as a base64 PNG)
+or Markdown (PNG written next to it), written under evals/reports/ (git-ignored) by ``assistant
+eval``; and the JSON results file (``--json PATH``) of ``eval``, ``beir`` and ``bench``."""
 
 from __future__ import annotations
 
 import base64
 import html
 import io
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -235,3 +237,10 @@ def write_eval_report(
     else:
         path.write_text(render_html(result, source, cutoffs), encoding="utf-8")
     return path
+
+
+def write_json(path: str | Path, data: Any, what: str, ensure_ascii: bool = True) -> None:
+    """A tool's results as indented JSON at ``path`` (its folder made), then "<what> written to <path>"."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=ensure_ascii), encoding="utf-8")
+    print(f"\n{what} written to {path}")

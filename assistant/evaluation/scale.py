@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .bench import _rss_mb, _stats, _timed
+from .measure import rss_mb, stats, timed
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -84,7 +84,7 @@ def _latency(index, queries: np.ndarray, k: int) -> tuple[dict[str, float], np.n
         _, ids = index.search(q[None, :], k)
         ms.append((time.perf_counter() - t0) * 1000)
         found.append(ids[0])
-    return _stats(ms), np.vstack(found)
+    return stats(ms), np.vstack(found)
 
 
 def _recall(found: np.ndarray, truth: np.ndarray, k: int) -> float:
@@ -109,15 +109,15 @@ def scale_one(
     rng = np.random.default_rng(seed)
     n_clusters = n_clusters or max(8, n // 200)
     gen = SyntheticEmbeddings(dim, n_clusters, rng)
-    base_rss = _rss_mb()
+    base_rss = rss_mb()
     xb = gen.sample(n)
     xq = gen.sample(n_queries)
     rows: list[dict[str, Any]] = []
 
     def measure(label: str, make: Callable[[], Any], kind: str, **extra) -> Any:
-        before = _rss_mb()
-        index, build_s = _timed(make)
-        mem = _rss_mb() - before
+        before = rss_mb()
+        index, build_s = timed(make)
+        mem = rss_mb() - before
         lat, found = _latency(index, xq, k)
         row = {
             "index": label,
@@ -208,7 +208,7 @@ def scale_one(
         "clusters": n_clusters,
         "chosen": faiss_type(n),
         "hnsw_from": HNSW_FROM,
-        "data_rss_mb": _rss_mb() - base_rss,
+        "data_rss_mb": rss_mb() - base_rss,
         "rows": rows,
         "hnsw_skipped": n > hnsw_max,
     }

@@ -1,5 +1,6 @@
-"""The chat UI (``assistant serve``) and its stable API endpoint ``/ask``, in four modules:
+"""The chat UI (``assistant serve``) and its stable API endpoint ``/ask``, in five modules:
 
+- ``reply``: what a reply says (``reply_view``), decided once for the HTML and the text;
 - ``render``: a Response as HTML (and as the CLI's text), pure functions;
 - ``handlers``: what each event does (``ChatApp``: ask, show in context, vote, the /ask API);
 - ``app``: the Gradio Blocks wiring (``build_app``, theme, JS and CSS);
