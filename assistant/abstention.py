@@ -1,7 +1,7 @@
 """When to say "The documents don't answer this.": the one abstention policy.
 
 The answer layer gives each answer a confidence (the question-level abstention model's
-probability that the best candidate answers, see ``answering.QUESTION_FEATURES``); below the
+probability that the best candidate answers, see ``QUESTION_FEATURES``); below the
 threshold the assistant abstains.
 The threshold comes from the settings (``abstain_threshold``, e.g. from a settings file that
 ``assistant calibrate QA --write PATH`` wrote), else from the calibration shipped in the package
@@ -12,8 +12,13 @@ installed package.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from importlib import resources
+
+import numpy as np
+
+from .answer_features import ANSWER_TYPES, FEATURES
 
 DEFAULT_THRESHOLD = 0.45
 MAX_FALSE_ABSTENTION = 0.05  # calibration keeps false abstention on answerable questions below this
@@ -61,3 +66,50 @@ def choose_threshold(rows: list[tuple[bool, bool, float]], max_false: float = MA
     allowed = int(max_false * len(answerable))  # questions allowed under the threshold
     # just above the confidence of the `allowed`-th weakest answerable question
     return float(answerable[allowed]) - 1e-9
+
+
+# What the abstention model (one row per question) sees: how sure and how clear-cut the best
+# candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
+# question has words the documents never use, and how well retrieval matched at all.
+QUESTION_FEATURES = tuple(
+    """
+    best margin best_cos best_focus_cos best_focus_cover best_cover_title best_all_covered
+    unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
+    parent candidates_log typed_asked eligible_any unsupported unsupported_any
+    """.split()
+)
+
+
+def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
+    """QUESTION_FEATURES for one question from its candidates' feature rows and probabilities."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    agrees = x[:, col["typed_agrees"]]
+    order = np.argsort(-prob)
+    b = x[order[0]]
+    second = float(prob[order[1]]) if len(prob) > 1 else 0.0
+    asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
+    return np.array(
+        [
+            float(prob[order[0]]),
+            float(prob[order[0]]) - second,
+            b[col["cos"]],
+            b[col["focus_cos"]],
+            b[col["focus_cover"]],
+            b[col["cover_title"]],
+            b[col["all_covered"]],
+            b[col["unknown_terms"]],
+            b[col["unknown_any"]],
+            asks_any,
+            b[col["type_missing"]],
+            math.log1p(max(0.0, top_bm25)),
+            top_dense,
+            b[col["focus_split"]],
+            b[col["followup"]],
+            b[col["parent"]],
+            math.log(1 + len(prob)),
+            b[col["typed_asked"]],
+            float(agrees.max() > 0),
+            b[col["unsupported"]],
+            b[col["unsupported_any"]],
+        ]
+    )

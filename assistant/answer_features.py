@@ -10,8 +10,8 @@ centimetres", a cost, a dose, a duration, an age, a person, a place), whether th
 a content word found nowhere in the documents, whether the asked aspect (or, without a
 topic/focus split, a content stem) occurs in none of the candidates nor their section titles
 (``unsupported``: the documents likely don't answer), the asked aspect (``focus.py``), the earlier
-turn's document and section, and the audience. ``QUESTION_FEATURES`` describe a question by
-its best candidate, for the abstention model.
+turn's document and section, and the audience. The abstention model describes a question by
+its best candidate's features (``abstention.QUESTION_FEATURES``).
 """
 
 from __future__ import annotations
@@ -41,16 +41,6 @@ FEATURES = tuple(
     focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own
     rel_local_exp rel_corpus_own rel_corpus_exp rel_cover rel_focus_cover rel_focus_local
     rel_focus_cos
-    """.split()
-)
-# What the abstention model (one row per question) sees: how sure and how clear-cut the best
-# candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
-# question has words the documents never use, and how well retrieval matched at all.
-QUESTION_FEATURES = tuple(
-    """
-    best margin best_cos best_focus_cos best_focus_cover best_cover_title best_all_covered
-    unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
-    parent candidates_log typed_asked eligible_any unsupported unsupported_any
     """.split()
 )
 RELATIVE = tuple(
@@ -98,41 +88,6 @@ class AnswerQuery:
     context: AnswerContext = field(default_factory=AnswerContext)
     focus: Focus | None = None  # topic vs asked aspect
     focus_vec: np.ndarray | None = None  # the aspect's vector (the question without its topic words)
-
-
-def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
-    """QUESTION_FEATURES for one question from its candidates' feature rows and probabilities."""
-    col = {name: i for i, name in enumerate(FEATURES)}
-    agrees = x[:, col["typed_agrees"]]
-    order = np.argsort(-prob)
-    b = x[order[0]]
-    second = float(prob[order[1]]) if len(prob) > 1 else 0.0
-    asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
-    return np.array(
-        [
-            float(prob[order[0]]),
-            float(prob[order[0]]) - second,
-            b[col["cos"]],
-            b[col["focus_cos"]],
-            b[col["focus_cover"]],
-            b[col["cover_title"]],
-            b[col["all_covered"]],
-            b[col["unknown_terms"]],
-            b[col["unknown_any"]],
-            asks_any,
-            b[col["type_missing"]],
-            math.log1p(max(0.0, top_bm25)),
-            top_dense,
-            b[col["focus_split"]],
-            b[col["followup"]],
-            b[col["parent"]],
-            math.log(1 + len(prob)),
-            b[col["typed_asked"]],
-            float(agrees.max() > 0),
-            b[col["unsupported"]],
-            b[col["unsupported_any"]],
-        ]
-    )
 
 
 def row_key(readable: str) -> set[str]:

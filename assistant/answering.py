@@ -21,7 +21,8 @@ from importlib import resources
 
 import numpy as np
 
-from .answer_features import FEATURES, QUESTION_FEATURES, AnswerQuery, FeatureBuilder, gate, question_row
+from .abstention import QUESTION_FEATURES, question_row
+from .answer_features import FEATURES, AnswerQuery, FeatureBuilder, gate
 from .index import Index
 
 __all__ = [

@@ -83,8 +83,8 @@ def export(model_name: str, source: Path, folder: Path) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from .embedding import SentencePipeline
     from .model_layout import ModelLayout
+    from .sentence_pipeline import SentencePipeline
 
     folder.mkdir(parents=True, exist_ok=True)
     layout = ModelLayout.from_folder(source)

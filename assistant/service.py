@@ -10,20 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .citations import citation
 from .context import Context, section_context
 from .questions import PreparedQuestion, prepare_history, prepare_question
-from .schema import Alternative, Answer, AnswerKind, Audience, Passage, Response, Retriever, SentenceKind, Status, Turn
+from .schema import Audience, Passage, Response, Retriever, Status, Turn
+from .steps import Choice, Query, Retrieved
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from .answer_features import AnswerContext, AnswerQuery
-    from .answering import Candidate
-    from .embedding import QueryEncoding
+    from .answer_features import AnswerQuery
     from .focus import Focus
     from .retrieval import Searcher
 
@@ -34,43 +30,6 @@ EMPTY_QUESTION = "Please type a question."
 
 class AssistantError(RuntimeError):
     """The assistant cannot work (no index and no documents, model missing); says what to do."""
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str  # the standalone question
-    search_text: str  # with the documents' terms for plain words
-    encoding: QueryEncoding  # the standalone question's vector and token states
-    context: AnswerContext | None = None  # the earlier answer's place, for a follow-up
-    turns: tuple[Turn, ...] = ()
-    carried: str = ""  # the topic a follow-up carried over from the earlier turns
-
-    @property
-    def vector(self) -> np.ndarray:
-        return self.encoding.vector
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """The passages in retrieval order, and the question's topic/focus split."""
-
-    passages: tuple[Passage, ...]
-    focus: Focus
-    top_bm25: float = 0.0  # the best BM25 score over the corpus
-    top_dense: float = 0.0  # the best chunk cosine
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The ranked answer candidates (best first) over the passages (in retrieval order)."""
-
-    passages: tuple[Passage, ...]
-    ranked: tuple[Candidate, ...]
-    confidence: float | None = None  # that the best candidate answers (None: no candidate)
-
-    @property
-    def best(self) -> Candidate | None:
-        return self.ranked[0] if self.ranked else None
 
 
 class Assistant:
@@ -292,6 +251,7 @@ class Assistant:
     ) -> Response:
         from .abstention import should_abstain
         from .glossary import cited, find_terms
+        from .quotes import alternative_quotes, answer_quote
 
         passages = choice.passages
         fact = self._document_fact(query, passages)
@@ -302,8 +262,8 @@ class Assistant:
             best = choice.best
             confidence = choice.confidence or 0.0
             abstained = should_abstain(choice.confidence, self.threshold)
-            answer = None if abstained else self._answer(best, passages)
-            alternatives = () if abstained else self._alternatives(choice)
+            answer = None if abstained else answer_quote(self.index, best, passages)
+            alternatives = () if abstained else alternative_quotes(self.index, choice.ranked, passages)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
         return Response(
             question=prepared.original,
@@ -328,46 +288,6 @@ class Assistant:
         from .document_facts import answer_fact
 
         return answer_fact(query.text, query.turns, self.index, passages)
-
-    def _alternatives(self, choice: Choice) -> tuple[Alternative, ...]:
-        from .answering import alternatives
-
-        out = []
-        from .abstention import candidate_threshold
-
-        for c in alternatives(list(choice.ranked), self.index.sentences, 2, candidate_threshold()):
-            p = choice.passages[c.passage]
-            s = self.index.sentences[c.sentence_ids[0]]
-            text = self.index.documents[p.chunk.doc_id].text[c.start : c.end]
-            out.append(
-                Alternative(
-                    text=text,
-                    passage=c.passage,
-                    start=c.start - p.chunk.start,
-                    end=c.end - p.chunk.start,
-                    score=c.score,
-                    display=s.readable if s.kind is SentenceKind.TABLE_ROW else "",
-                )
-            )
-        return tuple(out)
-
-    def _answer(self, choice: Candidate, passages: tuple[Passage, ...]) -> Answer:
-        """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
-        p = passages[choice.passage]
-        text = self.index.documents[p.chunk.doc_id].text[choice.start : choice.end]
-        s = self.index.sentences[choice.sentence_ids[0]]
-        row = s.kind is SentenceKind.TABLE_ROW
-        return Answer(
-            text=text,
-            passage=choice.passage,
-            start=choice.start - p.chunk.start,
-            end=choice.end - p.chunk.start,
-            doc_start=choice.start,
-            doc_end=choice.end,
-            score=choice.score,
-            kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE,
-            display=s.readable if row else "",
-        )
 
     # -- context -------------------------------------------------------------------------
     def show(self, doc_id: str, at: int, end: int | None = None) -> Context:

@@ -77,7 +77,7 @@ def predict(params, x: np.ndarray) -> np.ndarray:
 def question_rows(rows, probs):
     """Per question with candidates: (index, QUESTION_FEATURES row, label or None), the label being
     1 when the best candidate answers, 0 when the question is unanswerable, None otherwise."""
-    from ..answer_features import question_row
+    from ..abstention import question_row
 
     out = []
     for i, ((item, pairs, x, labels, tops), p) in enumerate(zip(rows, probs, strict=True)):
@@ -182,8 +182,8 @@ def figures(rows, probs, threshold: float, sentences, conf=None, alt_threshold: 
 
 
 def main(args=None, settings=None) -> int:
-    from ..abstention import choose_threshold
-    from ..answer_features import FEATURES, QUESTION_FEATURES
+    from ..abstention import QUESTION_FEATURES, choose_threshold
+    from ..answer_features import FEATURES
     from ..service import Assistant
     from ..settings import Settings
     from .qa import load_qa

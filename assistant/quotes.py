@@ -1,0 +1,52 @@
+"""Quotes: the chosen answer candidates as verbatim slices of their documents, with spans into
+the passages they were found in: the answer, and up to two alternatives from other places
+(``answering.alternatives``). A table row also carries its readable form ("Col: value; ...")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .answering import Candidate, alternatives
+from .index import Index
+from .schema import Alternative, Answer, AnswerKind, Passage, SentenceKind
+
+
+def answer_quote(index: Index, choice: Candidate, passages: Sequence[Passage]) -> Answer:
+    """The chosen candidate as an Answer: a verbatim slice of its document, with spans."""
+    p = passages[choice.passage]
+    s = index.sentences[choice.sentence_ids[0]]
+    row = s.kind is SentenceKind.TABLE_ROW
+    return Answer(
+        text=index.documents[p.chunk.doc_id].text[choice.start : choice.end],
+        passage=choice.passage,
+        start=choice.start - p.chunk.start,
+        end=choice.end - p.chunk.start,
+        doc_start=choice.start,
+        doc_end=choice.end,
+        score=choice.score,
+        kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE,
+        display=s.readable if row else "",
+    )
+
+
+def alternative_quotes(
+    index: Index, ranked: Sequence[Candidate], passages: Sequence[Passage], limit: int = 2
+) -> tuple[Alternative, ...]:
+    """Up to ``limit`` further quotes that also answer, from other places than the answer."""
+    from .abstention import candidate_threshold
+
+    out = []
+    for c in alternatives(list(ranked), index.sentences, limit, candidate_threshold()):
+        p = passages[c.passage]
+        s = index.sentences[c.sentence_ids[0]]
+        out.append(
+            Alternative(
+                text=index.documents[p.chunk.doc_id].text[c.start : c.end],
+                passage=c.passage,
+                start=c.start - p.chunk.start,
+                end=c.end - p.chunk.start,
+                score=c.score,
+                display=s.readable if s.kind is SentenceKind.TABLE_ROW else "",
+            )
+        )
+    return tuple(out)
