@@ -28,6 +28,7 @@ from .index import Index
 __all__ = [
     "FEATURES",
     "QUESTION_FEATURES",
+    "AnswerModels",
     "AnswerQuery",
     "Answerer",
     "Candidate",
@@ -111,11 +112,25 @@ def shipped_abstainer() -> LinearModel | None:
         return None
 
 
+@dataclass(frozen=True)
+class AnswerModels:
+    """The answer model and the question-level abstention model (None: the best candidate's own
+    probability is the confidence)."""
+
+    model: LinearModel
+    abstainer: LinearModel | None = None
+
+    @classmethod
+    def shipped(cls) -> AnswerModels:
+        return cls(shipped_model(), shipped_abstainer())
+
+
 class Answerer:
-    def __init__(self, index: Index, model: LinearModel | None = None, abstainer: LinearModel | None = None) -> None:
+    def __init__(self, index: Index, models: AnswerModels | None = None) -> None:
+        models = models or AnswerModels.shipped()
         self.index = index
-        self.model = model or shipped_model()
-        self.abstainer = abstainer or shipped_abstainer()
+        self.model = models.model
+        self.abstainer = models.abstainer
         self.sentences = index.sentences
         self.builder = FeatureBuilder(index)
 

@@ -20,6 +20,7 @@ from .steps import Choice, Query, Retrieved
 
 if TYPE_CHECKING:
     from .answer_features import AnswerQuery
+    from .answering import AnswerModels
     from .focus import Focus
     from .retrieval import Searcher
 
@@ -81,6 +82,19 @@ class Assistant:
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
+
+    def answering_with(self, models: AnswerModels, threshold: float) -> Assistant:
+        """This assistant with other answer models and abstention threshold, sharing its index,
+        searcher and encoder (how ``train-answers`` asks a conversation's earlier turns with the
+        model it is fitting rather than with the one shipped before it)."""
+        from dataclasses import replace
+
+        from .answering import Answerer
+
+        index = self.index
+        other = Assistant(replace(self.settings, abstain_threshold=threshold), self.embedder, self._log)
+        other._index, other._searcher, other._answerer = index, self._searcher, Answerer(index, models)
+        return other
 
     def warm_up(self) -> Assistant:
         """Load the index and model and run one query, so the next answer is fast."""

@@ -2,7 +2,8 @@
 (or ``assistant train-answers evals/train.jsonl``).
 
 Every question is asked as a user would (earlier turns of its conversation first, passed as
-Responses), its top passages retrieved, and every candidate sentence described by
+Responses; those are asked with models fitted here, never the shipped ones, so retraining gives
+the same model), its top passages retrieved, and every candidate sentence described by
 ``answer_features.FEATURES``. A candidate is positive when it contains one of the question's answer
 phrases; unanswerable questions give only negatives. A standardised logistic regression
 (scikit-learn, training only; the runtime applies the weights with numpy) is fitted with
@@ -35,15 +36,17 @@ def conversation_of(item) -> str:
     return item.history[0] if item.history else item.question
 
 
-def collect(assistant, items):
-    """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine))."""
+def collect(assistant, items, asker=None):
+    """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine)).
+    A follow-up's earlier turns are asked with ``asker`` (an ``Assistant.answering_with``; default
+    the assistant itself), as a user would, so that the follow-up gets their Responses."""
     from ..document_facts import document_question
     from ..schema import Audience, Retriever
     from ..service import prepare_question
     from .metrics import contains_any
     from .qa import ChainRunner
 
-    runner = ChainRunner(assistant)
+    runner = ChainRunner(asker or assistant)
     sentences = assistant.index.sentences
     rows = []
     for item in items:
@@ -57,6 +60,34 @@ def collect(assistant, items):
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
         rows.append((item, pairs, x, labels, (found.top_bm25, found.top_dense)))
     return rows
+
+
+def best_candidates(rows, probs) -> list[tuple[bool, bool, float]]:
+    """Per question: (answerable, its most probable candidate answers, that probability)."""
+    return [
+        (item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
+        for (item, _, _, labels, _), p in zip(rows, probs, strict=True)
+    ]
+
+
+def collect_independently(assistant, items):
+    """``collect``, with the earlier turns of conversations asked without the shipped models, so
+    that training gives the same model whatever was shipped before it: first with the hand-set
+    fallback model (never abstaining), then with a model fitted on those rows (abstaining at its
+    own out-of-fold threshold)."""
+    from ..abstention import choose_threshold
+    from ..answer_features import FEATURES
+    from ..answering import AnswerModels, LinearModel, untrained_model
+
+    asker = assistant.answering_with(AnswerModels(untrained_model()), threshold=0.0)
+    rows = collect(assistant, items, asker)
+    first = LinearModel(FEATURES, *fit(np.vstack([r[2] for r in rows if len(r[1])]), _labels(rows)))
+    threshold = choose_threshold(best_candidates(rows, cross_validate(rows)))
+    return collect(assistant, items, assistant.answering_with(AnswerModels(first), threshold))
+
+
+def _labels(rows) -> np.ndarray:
+    return np.concatenate([r[3] for r in rows if len(r[1])])
 
 
 def fit(x: np.ndarray, y: np.ndarray):
@@ -121,71 +152,12 @@ def cross_validate(rows):
     return oof
 
 
-def figures(rows, probs, threshold: float, sentences, conf=None, alt_threshold: float | None = None) -> dict:
-    """Answer right (@1 and @3), abstention and false abstention at the threshold, per group.
-    ``conf``: the question-level confidence (else the best candidate's probability)."""
-    alt_threshold = threshold if alt_threshold is None else alt_threshold
-
-    def confidence(i):
-        if not len(probs[i]):
-            return -1.0
-        return float(conf[i]) if conf is not None else float(probs[i].max())
-
-    from ..answering import Candidate, alternatives
-
-    def one(idx):
-        ans = [i for i in idx if rows[i][0].answerable]
-        una = [i for i in idx if not rows[i][0].answerable]
-        right1 = right3 = false_abst = 0
-        for i in ans:
-            p, labels = probs[i], rows[i][3]
-            if confidence(i) < threshold:
-                false_abst += 1
-                continue
-            order = np.argsort(-p)
-            right1 += bool(labels[order[0]])
-            ranked = [
-                Candidate(
-                    rows[i][1][j][0],
-                    (rows[i][1][j][1],),
-                    sentences[rows[i][1][j][1]].start,
-                    sentences[rows[i][1][j][1]].end,
-                    float(p[j]),
-                    float(p[j]),
-                )
-                for j in order
-            ]
-            shown = [ranked[0], *alternatives(ranked, sentences, 2, alt_threshold)]
-            right3 += any(labels[order[[c.sentence_ids[0] for c in ranked].index(s.sentence_ids[0])]] for s in shown)
-        abst = sum(1 for i in una if confidence(i) < threshold)
-        near = [i for i in una if rows[i][0].kind == "near-miss"]
-        near_abst = sum(1 for i in near if confidence(i) < threshold)
-        n = max(1, len(ans))
-        return {
-            "n": len(idx),
-            "answer@1": round(right1 / n, 3),
-            "answer@3": round(right3 / n, 3),
-            "false_abstention": round(false_abst / n, 3),
-            "abstention_unanswerable": round(abst / len(una), 3) if una else None,
-            "abstention_near_miss": round(near_abst / len(near), 3) if near else None,
-        }
-
-    everyone = range(len(rows))
-    out = {"all": one(list(everyone))}
-    for name, test in (
-        ("parent", lambda it: it.audience == "parent"),
-        ("clinician", lambda it: it.audience == "clinician"),
-        ("followup", lambda it: bool(it.history)),
-    ):
-        out[name] = one([i for i in everyone if test(rows[i][0])])
-    return out
-
-
 def main(args=None, settings=None) -> int:
     from ..abstention import QUESTION_FEATURES, choose_threshold
     from ..answer_features import FEATURES
     from ..service import Assistant
     from ..settings import Settings
+    from .answer_figures import figures
     from .qa import load_qa
 
     if not isinstance(args, argparse.Namespace):
@@ -194,13 +166,10 @@ def main(args=None, settings=None) -> int:
         args = parser.parse_args(args)
     items = load_qa(args.qa_file)
     assistant = Assistant(settings or Settings()).warm_up()
-    rows = collect(assistant, items)
+    rows = collect_independently(assistant, items)
     sentences = assistant.index.sentences
     probs = cross_validate(rows)
-    best = [
-        (item.answerable, bool(len(p) and labels[int(np.argmax(p))]), float(p.max()) if len(p) else 0.0)
-        for (item, _, _, labels, _), p in zip(rows, probs, strict=True)
-    ]
+    best = best_candidates(rows, probs)
     candidate_threshold = choose_threshold(best)
     before = figures(rows, probs, candidate_threshold, sentences)
     qrows = question_rows(rows, probs)
@@ -211,7 +180,7 @@ def main(args=None, settings=None) -> int:
     use_model = (with_model["all"]["abstention_unanswerable"] or 0) > (before["all"]["abstention_unanswerable"] or 0)
     threshold, cv = (q_threshold, with_model) if use_model else (candidate_threshold, before)
     xs = np.vstack([r[2] for r in rows if len(r[1])])
-    ys = np.concatenate([r[3] for r in rows if len(r[1])])
+    ys = _labels(rows)
     mean, scale, w, b = fit(xs, ys)
     # the abstention model is trained on the sentence model's out-of-fold probabilities, as it meets them
     qx = np.vstack([r for _, r, label in qrows if label is not None])
