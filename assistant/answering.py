@@ -6,10 +6,12 @@ candidate, described by ``answer_features.FEATURES``. A candidate that does not 
 fact the question asks for (a percentage, a dose, a cost...) keeps only a small part of its
 probability (``answer_features.gate``), so it cannot be the answer.
 
-The model is a logistic regression trained by ``python -m assistant.evaluation.train_answers
+The model is a linear ranker (trained to rank each question's answering candidates first, then
+scaled to probabilities) trained by ``python -m assistant.evaluation.train_answers
 evals/train.jsonl`` and shipped as plain JSON (``assistant/data/answer_model.json``); it is
-applied here with numpy only. Its probability for the best candidate is the answer's
-confidence, which the abstention policy compares with the calibrated threshold.
+applied here with numpy only, as a standardised logistic model. The question-level abstention
+model (``abstention.QUESTION_FEATURES``) turns the best candidate into the answer's confidence,
+which the abstention policy compares with the calibrated threshold.
 """
 
 from __future__ import annotations

@@ -139,12 +139,6 @@ def test_plain_words_question_finds_the_genes(assistant):
     assert not r.abstained and "CACNA1A" in r.answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): since the query vector is the question's own words (the plain-word "
-    "expansion only feeds BM25; on evals/train.jsonl the same hit@5, answer@1 0.548 vs 0.545 in "
-    "cross-validation, and a shorter pass), the counselling passage is not among the first ten",
-)
 def test_plain_words_about_inheritance_find_genetic_counselling(assistant):
     r = assistant.ask("Can the problem be passed down from parents?", audience="parent")
     assert not r.abstained and "genetic counseling" in r.answer.text and "recurrence risk" in r.answer.text
