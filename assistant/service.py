@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .citations import citation
 from .context import Context, section_context
 from .questions import PreparedQuestion, prepare_history, prepare_question
 from .schema import Audience, Passage, Response, Retriever, Status, Turn
@@ -200,28 +199,8 @@ class Assistant:
         )
 
     def _search(self, query: Query, k: int, retriever: Retriever) -> Retrieved:
-        index = self.index
         hits, found = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
-        passages = []
-        for rank, hit in enumerate(hits, start=1):
-            chunk = index.chunks[hit.row]
-            meta = index.documents[chunk.doc_id].meta
-            passages.append(
-                Passage(
-                    rank=rank,
-                    chunk=chunk,
-                    score=hit.score,
-                    meta=meta,
-                    evidence=meta.evidence_label,
-                    citation=citation(meta, chunk.section),
-                )
-            )
-        return Retrieved(
-            tuple(passages),
-            found.focus,
-            max((s for _, s in found.lexical), default=0.0),
-            max((s for _, s in found.dense), default=0.0),
-        )
+        return Retrieved.of(self.index, hits, found)
 
     def focus_vector(self, query: Query, focus: Focus):
         """The asked aspect's query vector: the question's word pieces outside its topic words,

@@ -6,14 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .citations import citation
 from .schema import Passage, Turn
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from .answer_features import AnswerContext
     from .answering import Candidate
     from .focus import Focus
+    from .index import Index
+    from .retrieval import Candidates, Hit
     from .sentence_pipeline import QueryEncoding
 
 
@@ -39,6 +44,22 @@ class Retrieved:
     focus: Focus
     top_bm25: float = 0.0  # the best BM25 score over the corpus
     top_dense: float = 0.0  # the best chunk cosine
+
+    @classmethod
+    def of(cls, index: Index, hits: Sequence[Hit], found: Candidates) -> Retrieved:
+        """The hits as cited passages (rank from 1), with what the candidate lists say."""
+        passages = []
+        for rank, hit in enumerate(hits, start=1):
+            chunk = index.chunks[hit.row]
+            meta = index.documents[chunk.doc_id].meta
+            cited = citation(meta, chunk.section)
+            passages.append(Passage(rank, chunk, hit.score, meta, meta.evidence_label, cited))
+        return cls(
+            tuple(passages),
+            found.focus,
+            max((s for _, s in found.lexical), default=0.0),
+            max((s for _, s in found.dense), default=0.0),
+        )
 
 
 @dataclass(frozen=True)
