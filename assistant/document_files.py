@@ -13,13 +13,13 @@ A new document type is a reader here, registered in ``SUPPORTED``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
 from pathlib import Path
 
 from .documents import DocumentMeta, RawDocument
+from .jsonfile import read_json_object
 
 SUPPORTED = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 META_SUFFIX = ".meta.json"
@@ -96,11 +96,9 @@ def _read_meta(path: Path, fallback_title: str) -> DocumentMeta:
     name = f"{display_name(path)}: its metadata file {display_name(sidecar)}"
     if sidecar.is_file():
         try:
-            data = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DocumentError(f"{name} is not valid JSON ({exc}); fix or remove it; skipped") from exc
-        if not isinstance(data, dict):
-            raise DocumentError(f"{name} must hold a JSON object, not {type(data).__name__}; fix or remove it; skipped")
+            data = read_json_object(sidecar)
+        except ValueError as exc:
+            raise DocumentError(f"{name} {exc}; fix or remove it; skipped") from exc
     year = data.get("year")
     try:
         year = int(year) if year not in (None, "") else None

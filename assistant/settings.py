@@ -4,7 +4,6 @@ ASSISTANT_ENCODER_THREADS, ASSISTANT_DENSE_WEIGHT."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -94,11 +93,13 @@ class Settings:
         """These settings with the values of a JSON settings file (as ``assistant beir`` tuning or
         ``assistant calibrate --write`` write it); unknown keys are an error, not ignored."""
         path = Path(path)
+        from .jsonfile import read_json_object
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"cannot read settings file {path}: {exc}") from exc
-        values = data.get("settings", data) if isinstance(data, dict) else None
+            data = read_json_object(path)
+        except ValueError as exc:
+            raise ValueError(f"settings file {path} {exc}") from exc
+        values = data.get("settings", data)
         if not isinstance(values, dict):
             raise ValueError(f"settings file {path} must hold a JSON object")
         unknown = sorted(set(values) - set(self.FILE_KEYS))

@@ -33,6 +33,7 @@ import numpy as np
 
 from .documents import Chunk, Document, Sentence
 from .index import Index
+from .jsonfile import read_json_object
 from .version import __version__
 
 FORMAT_VERSION = 1
@@ -116,11 +117,9 @@ class IndexStore:
             raise IndexCorrupt(f"{self.current} cannot be resolved ({exc})") from exc
         path = build / MANIFEST
         try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"manifest {path} is unreadable ({exc})") from exc
-        if not isinstance(manifest, dict):
-            raise IndexCorrupt(f"manifest {path} is not a JSON object")
+            manifest = read_json_object(path)
+        except ValueError as exc:
+            raise IndexCorrupt(f"manifest {path} {exc}") from exc
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexCorrupt(f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}")
         files = manifest.get("files")

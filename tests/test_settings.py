@@ -26,7 +26,7 @@ def test_settings_file_round_trip_and_unknown_keys(tmp_path):
     path.write_text("[1, 2]")
     with pytest.raises(ValueError, match="JSON object"):
         Settings().with_file(path)
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="cannot be read"):
         Settings().with_file(tmp_path / "missing.json")
 
 
