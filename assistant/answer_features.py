@@ -35,7 +35,8 @@ FEATURES = tuple(
     """
     cos chunk_cos local_own local_exp corpus_own corpus_exp cover cover_title novelty inv_rank
     retrieval_rel len_log focus all_covered asks_number asks_person asks_gene asks_place asks_time
-    asks_dose match_number match_person match_gene match_place match_time match_dose type_missing
+    asks_dose asks_treatment match_number match_person match_gene match_place match_time match_dose
+    match_treatment type_missing
     typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any table_row
     plain_doc plain_parent parent followup same_doc same_section focus_split focus_cover
     focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own

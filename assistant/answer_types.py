@@ -3,8 +3,11 @@ states a fact of that kind.
 
 ``ASKS``/``STATES`` are soft signals for the answer model; ``TYPED`` is the answer-type gate's
 table (percent, count, measure, cost, dose, duration, age, person, place): a question that asks
-for one of these is only answered by a sentence that states one. Nothing here names a word of a
-particular question: the patterns are question forms and units.
+for one of these is only answered by a sentence that states one. A treatment question ("how is it
+treated", "what helps") is answered by a sentence that names a way of treating (given,
+prescribed, a therapy, a drug class or suffix), not by one that only says "the treatments". Nothing
+here names a word of a particular question: the patterns are question forms, units and the
+general ways medical text states what was done.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ ASKS = {
         re.IGNORECASE,
     ),
     "dose": re.compile(r"\b(dose|doses|dosage)\b", re.IGNORECASE),
+    "treatment": re.compile(
+        r"\b(treat(ed|ment|ments|ing)?|therap(y|ies)|manag(e|ed|ement)|cure[sd]?|medicines?|medications?|"
+        r"drugs?|help(ed|s)?)\b",
+        re.IGNORECASE,
+    ),
 }
 STATES = {
     "number": re.compile(
@@ -56,6 +64,13 @@ STATES = {
         re.IGNORECASE,
     ),
     "dose": re.compile(r"\d\s*(mg|g|mcg|µg|ml|iu|units?)\b|/kg\b", re.IGNORECASE),
+    # what was given or done: a way of treating named, not the word "treatment" alone
+    "treatment": re.compile(
+        r"\b(treated with|received|given|administered|prescribed|underwent|started on|\w*therap(y|ies)|"
+        r"\w*steroids?|immunoglobulins?|plasmapheresis|chemotherapy|resection|resected|surgery|surgical|"
+        r"shunt|antiepileptic|anticonvulsants?|\w+(mab|olone|sone|cillin|mycin|vir|azepam|amide))\b",
+        re.IGNORECASE,
+    ),
 }
 
 

@@ -22,11 +22,6 @@ def test_answer_names_the_molar_tooth_sign(assistant):
     assert not r.abstained and "molar tooth" in r.answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): the follow-up finds the treatment passage first but quotes "
-    "'Despite the treatments, her neurological symptoms ... persisted', which names no treatment",
-)
 def test_followup_finds_the_treatment_text(assistant):
     r = assistant.ask("How is it treated?", history=["What is opsoclonus-myoclonus syndrome?"])
     assert "opsoclonus-myoclonus syndrome" in r.standalone_question.lower()
