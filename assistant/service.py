@@ -77,6 +77,8 @@ class Assistant:
                         self.settings.candidates,
                         self.settings.dense_weight,
                         self.settings.focus_weight,
+                        self.settings.fusion,
+                        self.settings.feedback_weight,
                     )
                     self._answerer = Answerer(index)
                     self._index = index

@@ -59,6 +59,10 @@ class Settings:
     # weight of the focus-only BM25 list in hybrid fusion (focus.py; 0 turns it off); on evals/train.jsonl
     # (retrieval order) hit@1/@5: 0 -> 0.488/0.841, 0.3 -> 0.506/0.844, 0.5 -> 0.514/0.835, 1 -> 0.526/0.818
     focus_weight: float = 0.3
+    # how the lists are fused (retrieval.py): "rrf" (ranks, with rrf_k) or "score" (z-scored scores)
+    fusion: str = "rrf"
+    # Rocchio feedback: the question's vector plus this times the mean of the first fused chunks' (0: off)
+    feedback_weight: float = 0.0
     answer_depth: int = 5  # answers come from the top passages only, whatever k is
     max_question_chars: int = 2000  # longer questions are cut to this, with a notice
     batch_size: int = 32
@@ -71,7 +75,17 @@ class Settings:
     abstain_threshold: float | None = None  # None: use the calibrated value in the package data
 
     # what a settings file may set (``--settings PATH``): retrieval and answering, not paths or model
-    FILE_KEYS = ("k", "rrf_k", "candidates", "dense_weight", "focus_weight", "answer_depth", "abstain_threshold")
+    FILE_KEYS = (
+        "k",
+        "rrf_k",
+        "candidates",
+        "dense_weight",
+        "focus_weight",
+        "fusion",
+        "feedback_weight",
+        "answer_depth",
+        "abstain_threshold",
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "docs_dir", Path(self.docs_dir))
@@ -80,6 +94,10 @@ class Settings:
             raise ValueError("model must name a sentence-transformers model or a local folder")
         if self.k < 1:
             raise ValueError(f"k must be at least 1, got {self.k}")
+        if self.fusion not in ("rrf", "score"):
+            raise ValueError(f"fusion must be rrf or score, got {self.fusion!r}")
+        if self.feedback_weight < 0:
+            raise ValueError(f"feedback_weight must be >= 0, got {self.feedback_weight}")
         if self.max_question_chars < 10:
             raise ValueError("max_question_chars must be at least 10")
 

@@ -100,7 +100,8 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     values = json.loads(written.read_text())["settings"]
-    assert values["dense_weight"] in B.DENSE_WEIGHTS and values["rrf_k"] in B.RRF_KS
+    assert values["fusion"] in ("rrf", "score") and values["feedback_weight"] in B.FEEDBACK_WEIGHTS
+    assert values["dense_weight"] in B.DENSE_WEIGHTS + B.SCORE_DENSE_WEIGHTS and values["rrf_k"] in B.RRF_KS
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["tuning"]["split"] == "dev" and 0 <= metrics["results"]["hybrid"]["ndcg@10"] <= 1
     asked = cli(
@@ -119,6 +120,18 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     bad.write_text(json.dumps({"dense_weigth": 1}))
     refused = cli("ask", "x", "--settings", str(bad), "--docs", str(folder), "--index", str(tmp_path / "plain"))
     assert refused.returncode == 2 and "dense_weigth" in refused.stderr
+
+
+def test_the_grid_holds_both_fusions_then_feedback_on_the_best():
+    points = B.grid_points(60)
+    assert {p["fusion"] for p in points} == {"rrf", "score"} and {p["feedback_weight"] for p in points} == {0.0}
+    assert all(p["rrf_k"] == 60 for p in points if p["fusion"] == "score")
+    assert len(points) == len({tuple(sorted(p.items())) for p in points})  # no point twice
+    best = [{**points[-1], "ndcg@10": 0.5}, {**points[0], "ndcg@10": 0.4}]
+    second = B.feedback_points(best)
+    assert {p["feedback_weight"] for p in second} == {f for f in B.FEEDBACK_WEIGHTS if f > 0}
+    assert len(second) == 2 * (len(B.FEEDBACK_WEIGHTS) - 1) and all("ndcg@10" not in p for p in second)
+    assert {p["fusion"] for p in second} == {"rrf", "score"}
 
 
 def test_tuning_on_the_reported_split_is_refused(seed, tmp_path):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
-from assistant.retrieval import rrf_fuse
+from assistant.retrieval import rrf_fuse, score_fuse
 from assistant.schema import Retriever, SectionKind
 
 
@@ -15,6 +18,66 @@ def test_rrf_formula_by_hand():
     assert fused["c"] == pytest.approx(1 / 63)
     weighted = dict(rrf_fuse([["a"], ["b"]], rrf_k=60, weights=[0.3, 1.0]))
     assert weighted["a"] == pytest.approx(0.3 / 61) and weighted["b"] == pytest.approx(1 / 61)
+
+
+def test_score_fusion_by_hand():
+    dense = [("a", 0.9), ("b", 0.2), ("c", 0.19)]  # a is far ahead
+    bm25 = [("b", 10.0), ("a", 9.9), ("c", 1.0)]  # b barely ahead of a
+    ranks = dict(rrf_fuse([[i for i, _ in dense], [i for i, _ in bm25]], rrf_k=60))
+    assert ranks["a"] == pytest.approx(ranks["b"])  # ranks alone cannot tell a from b
+    fused = score_fuse([dense, bm25], [1.0, 1.0])
+    assert [i for i, _ in fused] == ["a", "b", "c"]
+
+    def z(values):
+        v = np.array(values)
+        return (v - v.mean()) / v.std()
+
+    expected_a = z([0.9, 0.2, 0.19])[0] + z([10.0, 9.9, 1.0])[1]
+    assert dict(fused)["a"] == pytest.approx(expected_a)
+    # an item a list lacks gets that list's lowest z-score; a list of equal scores adds nothing
+    gaps = dict(score_fuse([[("a", 2.0), ("b", 1.0)], [("c", 5.0), ("d", 5.0)]], [1.0, 3.0]))
+    assert gaps == {
+        "a": pytest.approx(1.0),
+        "b": pytest.approx(-1.0),
+        "c": pytest.approx(-1.0),
+        "d": pytest.approx(-1.0),
+    }
+    with pytest.raises(ValueError, match="weights"):
+        score_fuse([dense], [1.0, 1.0])
+
+
+def test_feedback_searches_again_near_the_first_passages(assistant):
+    searcher = assistant.searcher
+    query = assistant.query("Which genes cause cerebellar hypoplasia?")
+    found = searcher.candidates(query.search_text, query.vector, 20, question=query.text)
+    first = [h.row for h in searcher.rank(found, 3, feedback_weight=0.0)]
+    assert searcher.feedback(found, first, 0.0) is found
+    moved = searcher.feedback(found, first, 1.0)
+    assert len(moved.dense) == len(found.dense) and moved.lexical == found.lexical
+    centre = assistant.index.chunk_vectors[first].mean(axis=0)
+    cos = dict(moved.dense)
+    before = dict(found.dense)
+    # the moved question is nearer the first passages: their cosines rise on average
+    assert np.mean([cos[r] for r in first if r in cos]) > np.mean([before[r] for r in first if r in before])
+    assert float(centre @ assistant.index.chunk_vectors[moved.dense[0][0]]) > 0
+
+
+@pytest.mark.parametrize("fusion,feedback", [("score", 0.0), ("score", 0.5), ("rrf", 0.5)])
+def test_score_fusion_and_feedback_rank_the_gene_passage_first(settings, embedder, fusion, feedback):
+    from assistant.service import Assistant
+
+    tuned = Assistant(replace(settings, fusion=fusion, dense_weight=1.5, feedback_weight=feedback), embedder=embedder)
+    r = tuned.ask("Which genes cause cerebellar hypoplasia?")
+    assert all(g in r.passages[0].chunk.text for g in ("CACNA1A", "ITPR1", "KIF1A"))
+    r = tuned.ask("What b-value was used for diffusion imaging in the cerebellar necrosis case?")
+    assert any("b=1000" in p.chunk.text for p in r.passages[:5])
+
+
+def test_fusion_and_feedback_are_checked(settings):
+    with pytest.raises(ValueError, match="fusion"):
+        replace(settings, fusion="borda")
+    with pytest.raises(ValueError, match="feedback_weight"):
+        replace(settings, feedback_weight=-1)
 
 
 def test_genes_question_ranks_the_gene_passage_first(assistant):

@@ -11,8 +11,8 @@ while the corpus and settings are unchanged), and every query is asked through
 document scores its best chunk: documents are ranked by their first chunk in the passage list.
 
 Settings are the assistant's own (``--settings PATH`` to load others). ``--tune-split SPLIT``
-picks the dense weight and the RRF constant on SPLIT (never the reported one) from the same
-candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
+picks the fusion (RRF or z-scored scores), the dense weight, the RRF constant and the feedback
+weight on SPLIT (never the reported one) from the same candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
 ``ask``, ``serve`` and ``eval`` load with ``--settings``, and reports the split with them.
 ``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for trec_eval, ir-measures or ranx.
 Metrics (nDCG@10 with graded gains, recall@100, MRR@10) are trec_eval's, as BEIR computes them,
@@ -37,6 +37,10 @@ CHUNKS_PER_DOC = 3  # chunks asked for per ranked document, so DEPTH distinct do
 METRICS = ("ndcg@10", "recall@100", "mrr@10")
 DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 RRF_KS = (10, 30, 60, 100)
+SCORE_DENSE_WEIGHTS = (0.7, 1.0, 1.5, 2.0, 3.0)  # for fusion "score" (no rrf_k)
+FEEDBACK_WEIGHTS = (0.0, 0.5, 1.0)
+FEEDBACK_FROM = 3  # the best points without feedback that are tried with it
+TUNED = ("fusion", "dense_weight", "rrf_k", "feedback_weight")
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     "scifact": {
@@ -91,9 +95,29 @@ def write_trec_run(path: Path, run: Run, tag: str) -> None:
                 fh.write(f"{qid} Q0 {doc_id} {rank} {value:.6f} {tag}\n")
 
 
+def grid_points(current_rrf_k: int) -> list[dict[str, Any]]:
+    """The first round of ``tune``, without feedback: RRF with each dense weight and constant,
+    and score fusion with each of its dense weights (rrf_k unused, kept as it is)."""
+    points = [
+        {"fusion": "rrf", "dense_weight": w, "rrf_k": k, "feedback_weight": 0.0} for w in DENSE_WEIGHTS for k in RRF_KS
+    ]
+    points += [
+        {"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, "feedback_weight": 0.0}
+        for w in SCORE_DENSE_WEIGHTS
+    ]
+    return points
+
+
+def feedback_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The second round: each feedback weight above 0 on the best points of the first."""
+    return [{**{key: p[key] for key in TUNED}, "feedback_weight": f} for p in best for f in FEEDBACK_WEIGHTS if f > 0]
+
+
 def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -> dict[str, Any]:
-    """The dense weight and RRF constant with the best nDCG@10 on these queries: the Searcher's
-    candidate lists are taken once per query and fused by its own ``rank`` for every pair."""
+    """The fusion, dense weight, RRF constant and feedback weight with the best nDCG@10 on these
+    queries: the Searcher's candidate lists are taken once per query and fused by its own
+    ``rank`` for every point of the grid (``grid_points``), then the feedback weights are tried
+    on the ``FEEDBACK_FROM`` best points (feedback searches again, so it is not tried on all)."""
     searcher = assistant.searcher
     k = depth * CHUNKS_PER_DOC
     found = {}
@@ -102,20 +126,27 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
         found[qid] = searcher.candidates(
             query.search_text, query.vector, searcher.pool_size(k), question=query.text, carried=query.carried
         )
-    grid = []
-    for weight in DENSE_WEIGHTS:
-        for rrf_k in RRF_KS:
-            rankings = {
-                qid: list(
-                    dict.fromkeys(
-                        assistant.index.chunks[h.row].doc_id
-                        for h in searcher.rank(c, k, dense_weight=weight, rrf_k=rrf_k)
-                    )
-                )[:depth]
-                for qid, c in found.items()
-            }
-            grid.append({"dense_weight": weight, "rrf_k": rrf_k, **score(as_run(rankings), qrels)})
-    best = max(grid, key=lambda g: (g["ndcg@10"], -abs(g["dense_weight"] - assistant.settings.dense_weight)))
+
+    def measured(point: dict[str, Any]) -> dict[str, Any]:
+        rankings = {
+            qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id for h in searcher.rank(c, k, **point)))[:depth]
+            for qid, c in found.items()
+        }
+        return {**point, **score(as_run(rankings), qrels)}
+
+    grid = [measured(p) for p in grid_points(assistant.settings.rrf_k)]
+    first = sorted(grid, key=lambda g: -g["ndcg@10"])[:FEEDBACK_FROM]
+    grid += [measured(p) for p in feedback_points(first)]
+    s = assistant.settings
+    best = max(
+        grid,
+        key=lambda g: (
+            g["ndcg@10"],
+            g["fusion"] == s.fusion,
+            -abs(g["dense_weight"] - s.dense_weight),
+            -abs(g["feedback_weight"] - s.feedback_weight),
+        ),
+    )
     return {"best": best, "grid": grid}
 
 
@@ -162,10 +193,11 @@ def run(
         tuned = tune(assistant, {q: dataset.queries[q] for q in tq}, tq)
         best = tuned["best"]
         log(
-            f"tuned on {tune_split} ({len(tq)} queries): dense_weight={best['dense_weight']}, rrf_k={best['rrf_k']} "
-            f"(nDCG@10 {best['ndcg@10']:.4f})"
+            f"tuned on {tune_split} ({len(tq)} queries): "
+            + ", ".join(f"{key}={best[key]}" for key in TUNED)
+            + f" (nDCG@10 {best['ndcg@10']:.4f})"
         )
-        values = {**beir_settings.file_values(), "dense_weight": best["dense_weight"], "rrf_k": best["rrf_k"]}
+        values = {**beir_settings.file_values(), **{key: best[key] for key in TUNED}}
         settings_out = settings_out or Path(beir_settings.index_dir) / f"tuned-on-{tune_split}.json"
         settings_out.parent.mkdir(parents=True, exist_ok=True)
         settings_out.write_text(
@@ -205,7 +237,8 @@ def format_table(out: dict[str, Any]) -> str:
         f"{out['dataset']} / {out['split']}: {out['queries']} queries; index ready in {out['index_seconds']:.1f} s "
         f"({out['index'].get('documents', '?')} documents, {out['index'].get('chunks', '?')} chunks); "
         f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
-        f"settings: dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}"
+        f"settings: fusion {s.get('fusion', 'rrf')}, dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}, "
+        f"feedback_weight {s.get('feedback_weight', 0):g}"
         + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"),
         "",
     ]
