@@ -39,6 +39,17 @@ class Candidates:
 
 
 @dataclass(frozen=True)
+class SearchQuery:
+    """What a search is asked: the text for BM25 (with the plain-word terms), the query vector,
+    and, for the topic/focus split, the question itself and the topic a follow-up carried over."""
+
+    text: str
+    vector: np.ndarray | None = None
+    question: str = ""
+    carried: str = ""
+
+
+@dataclass(frozen=True)
 class Hit:
     row: int  # index into Index.chunks
     score: float
@@ -136,27 +147,19 @@ class Searcher:
             lead |= self._leads.get(self.index.chunks[row].doc_id, frozenset())
         return complete(split_focus(question, lead, carried), self.index.bm25.vocabulary)
 
-    def candidates(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        n: int,
-        retriever: Retriever = Retriever.HYBRID,
-        question: str = "",
-        carried: str = "",
-    ) -> Candidates:
-        """The dense and BM25 lists (``n`` each) that ``rank`` fuses. Given the ``question``
-        (unexpanded) and the topic a follow-up ``carried``, its focus is split off by the leads
-        of the first documents of those lists, and (hybrid) a BM25 list of the focus words alone
-        is added."""
-        dense = self.dense(query_vector, n) if retriever in (Retriever.DENSE, Retriever.HYBRID) else []
-        lexical = self.lexical(query, n) if retriever in (Retriever.BM25, Retriever.HYBRID) else []
-        vector = None if query_vector is None else np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    def candidates(self, query: SearchQuery, n: int, retriever: Retriever = Retriever.HYBRID) -> Candidates:
+        """The dense and BM25 lists (``n`` each) that ``rank`` fuses. Given the query's
+        ``question`` (unexpanded) and the topic a follow-up ``carried``, its focus is split off by
+        the leads of the first documents of those lists, and (hybrid) a BM25 list of the focus
+        words alone is added."""
+        dense = self.dense(query.vector, n) if retriever in (Retriever.DENSE, Retriever.HYBRID) else []
+        lexical = self.lexical(query.text, n) if retriever in (Retriever.BM25, Retriever.HYBRID) else []
+        vector = None if query.vector is None else np.asarray(query.vector, dtype=np.float32).reshape(-1)
         found = Candidates(tuple(dense), tuple(lexical), vector=vector, n=n)
-        if not question:
+        if not query.question:
             return found
         first = self.rank(found, LEAD_DOCUMENTS, retriever, feedback_weight=0.0)
-        focus = self.focus_of(question, [h.row for h in first], carried)
+        focus = self.focus_of(query.question, [h.row for h in first], query.carried)
         focused = self.lexical(focus.search_text, n) if focus.split and retriever is Retriever.HYBRID else []
         return Candidates(found.dense, found.lexical, tuple(focused), focus, vector, n)
 
@@ -229,16 +232,10 @@ class Searcher:
         return max(self.candidates_per_list, k * 3)
 
     def found(
-        self,
-        query: str,
-        query_vector: np.ndarray | None,
-        k: int,
-        retriever: Retriever = Retriever.HYBRID,
-        question: str = "",
-        carried: str = "",
+        self, query: SearchQuery, k: int, retriever: Retriever = Retriever.HYBRID
     ) -> tuple[list[Hit], Candidates]:
         """The top ``k`` hits, and the candidate lists they were fused from (with the focus split)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        found = self.candidates(query, query_vector, self.pool_size(k), retriever, question, carried)
+        found = self.candidates(query, self.pool_size(k), retriever)
         return self.rank(found, k, retriever), found

@@ -201,7 +201,7 @@ class Assistant:
         )
 
     def _search(self, query: Query, k: int, retriever: Retriever) -> Retrieved:
-        hits, found = self._searcher.found(query.search_text, query.vector, k, retriever, query.text, query.carried)
+        hits, found = self._searcher.found(query.search, k, retriever)
         return Retrieved.of(self.index, hits, found)
 
     def focus_vector(self, query: Query, focus: Focus):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .answering import Candidate
     from .focus import Focus
     from .index import Index
-    from .retrieval import Candidates, Hit
+    from .retrieval import Candidates, Hit, SearchQuery
     from .sentence_pipeline import QueryEncoding
 
 
@@ -34,6 +34,13 @@ class Query:
     @property
     def vector(self) -> np.ndarray:
         return self.encoding.vector
+
+    @property
+    def search(self) -> SearchQuery:
+        """What the Searcher is asked for this question."""
+        from .retrieval import SearchQuery
+
+        return SearchQuery(self.search_text, self.vector, self.text, self.carried)
 
 
 @dataclass(frozen=True)

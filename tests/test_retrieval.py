@@ -49,7 +49,7 @@ def test_score_fusion_by_hand():
 def test_feedback_searches_again_near_the_first_passages(assistant):
     searcher = assistant.searcher
     query = assistant.query("Which genes cause cerebellar hypoplasia?")
-    found = searcher.candidates(query.search_text, query.vector, 20, question=query.text)
+    found = searcher.candidates(query.search, 20)
     first = [h.row for h in searcher.rank(found, 3, feedback_weight=0.0)]
     assert searcher.feedback(found, first, 0.0) is found
     moved = searcher.feedback(found, first, 1.0)

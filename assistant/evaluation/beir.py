@@ -123,9 +123,7 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
     found = {}
     for qid, text in queries.items():
         query = assistant.query(text)
-        found[qid] = searcher.candidates(
-            query.search_text, query.vector, searcher.pool_size(k), question=query.text, carried=query.carried
-        )
+        found[qid] = searcher.candidates(query.search, searcher.pool_size(k))
 
     def measured(point: dict[str, Any]) -> dict[str, Any]:
         rankings = {
