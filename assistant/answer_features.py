@@ -167,12 +167,13 @@ class FeatureBuilder:
             return [], np.zeros((0, len(FEATURES)))
         pool = sorted({sid for _, sid in pairs})
         n = len(pool)
-        pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in exp_t}
-        local = {t: math.log(1 + n / (1 + pool_df[t])) for t in exp_t}
+        # sorted: the IDF sums below add in one order in every process (string hashing varies)
+        pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in sorted(exp_t)}
+        local = {t: math.log(1 + n / (1 + pool_df[t])) for t in sorted(exp_t)}
         n_corpus = len(self._tokens)
-        corpus = {t: math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in exp_t}
-        local_own = {t: local[t] for t in own_t}
-        corpus_own = {t: corpus[t] for t in own_t}
+        corpus = {t: math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in sorted(exp_t)}
+        local_own = {t: local[t] for t in sorted(own_t)}
+        corpus_own = {t: corpus[t] for t in sorted(own_t)}
         present = [df for t, df in pool_df.items() if df >= 1 and t in own_t]
         rarest = min(present) if present else 0
         rare = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()

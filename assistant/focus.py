@@ -16,7 +16,8 @@ leads, the lexicon and the question's form.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from .lay_terms import matches
@@ -121,14 +122,29 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
     )
 
 
-def complete(focus: Focus, vocabulary: Collection[str], shortest: int = 4) -> Focus:
+def complete(focus: Focus, vocabulary: Sequence[str], shortest: int = 4) -> Focus:
     """The focus with each stem the documents never use completed by the documents' stems that
     begin with it ("treat" -> "treatment", "treatabl"): a question's word form must not lose
-    its aspect because the documents use another form."""
+    its aspect because the documents use another form. ``vocabulary``: the documents' stems,
+    sorted (a prefix is a range of it, found by bisection)."""
     if not focus.split:
         return focus
     groups = []
     for group in focus.groups:
-        extra = {v for t in group if t not in vocabulary and len(t) >= shortest for v in vocabulary if v.startswith(t)}
+        extra = {v for t in group if len(t) >= shortest and not _has(vocabulary, t) for v in _starting(vocabulary, t)}
         groups.append(group | frozenset(extra))
     return replace(focus, focus=frozenset().union(*groups), groups=tuple(groups))
+
+
+def _has(vocabulary: Sequence[str], word: str) -> bool:
+    i = bisect_left(vocabulary, word)
+    return i < len(vocabulary) and vocabulary[i] == word
+
+
+def _starting(vocabulary: Sequence[str], prefix: str) -> list[str]:
+    i = bisect_left(vocabulary, prefix)
+    out = []
+    while i < len(vocabulary) and vocabulary[i].startswith(prefix):
+        out.append(vocabulary[i])
+        i += 1
+    return out

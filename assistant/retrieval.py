@@ -125,6 +125,7 @@ class Searcher:
         self.rrf_k = rrf_k
         self.candidates_per_list = candidates
         self._norm_text = [re.sub(r"\W+", " ", c.text.lower()).strip() for c in index.chunks]
+        self._vocabulary = sorted(index.bm25.vocabulary)  # for the focus words' completions (focus.complete)
 
     @property
     def size(self) -> int:
@@ -145,7 +146,7 @@ class Searcher:
         lead: set[str] = set()
         for row in rows[:LEAD_DOCUMENTS]:
             lead |= self._leads.get(self.index.chunks[row].doc_id, frozenset())
-        return complete(split_focus(question, lead, carried), self.index.bm25.vocabulary)
+        return complete(split_focus(question, lead, carried), self._vocabulary)
 
     def candidates(self, query: SearchQuery, n: int, retriever: Retriever = Retriever.HYBRID) -> Candidates:
         """The dense and BM25 lists (``n`` each) that ``rank`` fuses. Given the query's
