@@ -35,18 +35,11 @@ def alternative_quotes(
     """Up to ``limit`` further quotes that also answer, from other places than the answer."""
     from .abstention import candidate_threshold
 
-    out = []
-    for c in alternatives(list(ranked), index.sentences, limit, candidate_threshold()):
-        p = passages[c.passage]
-        s = index.sentences[c.sentence_ids[0]]
-        out.append(
-            Alternative(
-                text=index.documents[p.chunk.doc_id].text[c.start : c.end],
-                passage=c.passage,
-                start=c.start - p.chunk.start,
-                end=c.end - p.chunk.start,
-                score=c.score,
-                display=s.readable if s.kind is SentenceKind.TABLE_ROW else "",
-            )
-        )
-    return tuple(out)
+    quotes = (
+        answer_quote(index, c, passages)
+        for c in alternatives(list(ranked), index.sentences, limit, candidate_threshold())
+    )
+    return tuple(
+        Alternative(text=q.text, passage=q.passage, start=q.start, end=q.end, score=q.score, display=q.display)
+        for q in quotes
+    )

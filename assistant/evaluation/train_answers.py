@@ -112,7 +112,8 @@ def fit_ranker(rows):
 
     xs, ys = np.vstack([r[2] for r in rows if len(r[1])]), _labels(rows)
     mean = xs.mean(axis=0)
-    scale = np.where(xs.std(axis=0) > 0, xs.std(axis=0), 1.0)
+    std = xs.std(axis=0)
+    scale = np.where(std > 0, std, 1.0)
     lists = [((r[2] - mean) / scale, r[3] / r[3].sum()) for r in rows if len(r[1]) and r[3].any()]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
