@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..feedback import FeedbackLog
 from ..service import Assistant
+from .gradio_import import import_gradio
 from .handlers import ChatApp
 from .render import CONTEXT_PLACEHOLDER, PAGE_NOTE, error_html
 
@@ -86,7 +87,7 @@ CSS = """
 
 
 def theme():
-    import gradio as gr
+    gr = import_gradio()
 
     # system fonts: the default theme would fetch Google Fonts, and this runs offline
     return gr.themes.Default(
@@ -97,7 +98,7 @@ def theme():
 
 def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup_error: str | None = None):
     """The Blocks app. Call ``launch(demo, ...)`` (server.py) to serve it."""
-    import gradio as gr
+    gr = import_gradio()
 
     app = ChatApp(assistant, feedback, startup_error)
 

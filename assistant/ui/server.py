@@ -17,6 +17,7 @@ from ..feedback import FeedbackError, FeedbackLog
 from ..lexical import import_bm25s
 from ..service import Assistant, AssistantError
 from .app import CSS, SCROLL_JS, build_app, theme
+from .gradio_import import import_gradio
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -118,13 +119,13 @@ def serve(
         return 1
     assistant = Assistant(settings)
     print("Loading the documents index and the model (building the index if needed)…", flush=True)
-    # the warm-up (index and model) runs beside gradio's import, the longest part of starting;
+    # the warm-up (index and model) runs beside gradio's import (gradio_import.py), the longest part of starting;
     # bm25s first, as its import briefly hides scipy from the whole process (lexical.import_bm25s)
     import_bm25s()
     failed: list[Exception] = []
     warming = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
     warming.start()
-    import gradio  # noqa: F401
+    import_gradio()
 
     warming.join()
     if failed and not isinstance(failed[0], AssistantError):
