@@ -30,10 +30,12 @@ from .settings import DEFAULT_MODEL
 
 ENCODER_ENV = "ASSISTANT_ENCODER"
 THREADS_ENV = "ASSISTANT_ENCODER_THREADS"
-# Measured on the 2-core machine with other work on it (load average 3-5): one query 9.7 ms on
-# 1 thread vs 28 ms on 2 (median of 200); the seed corpus 60 vs 32 texts/s, 1,000 SciFact
-# passages 12.3 vs 10.0 texts/s. A second thread only pays on an idle machine.
-DEFAULT_THREADS = 1
+# Two intra-op threads that sleep when idle (sentence_pipeline: spinning off). One question, 423
+# questions of evals/train.jsonl, p50 / p95 ms on the 2-core machine: quiet, 1 thread 5.6 / 8.6,
+# 2 spinning 3.4 / 7.9, 2 not spinning 4.3 / 7.3; with one core kept busy by another process
+# 5.3 / 7.3, 8.3 / 20.0 and 4.0 / 6.3; with both cores busy 8.3 / 18.0, 10.1 / 18.4 and
+# 5.0 / 7.2. Spinning threads fight whatever else runs; sleeping ones take the idle core.
+DEFAULT_THREADS = 2
 # describe() keys that decide the vectors: a change in one makes built vectors stale.
 VECTOR_KEYS = ("model", "backend", "dimension", "max_seq_length", "pooling", "normalize", "onnx_sha256")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from assistant.embedding import VECTOR_KEYS, Embedder, Encoder, encoder_changes, parse_threads
+from assistant.embedding import DEFAULT_THREADS, VECTOR_KEYS, Embedder, Encoder, encoder_changes, parse_threads
 from assistant.model_layout import ModelUnavailable, resolve_model
 from assistant.onnx_cache import model_folder, read_record
 from assistant.settings import DEFAULT_MODEL
@@ -92,7 +92,7 @@ def test_missing_model_raises_model_unavailable(tmp_path, monkeypatch):
 def test_encoder_and_threads_come_from_the_environment(monkeypatch):
     monkeypatch.delenv("ASSISTANT_ENCODER", raising=False)
     monkeypatch.delenv("ASSISTANT_ENCODER_THREADS", raising=False)
-    assert Embedder().encoder is Encoder.ONNX and Embedder().threads == parse_threads(None) == 1
+    assert Embedder().encoder is Encoder.ONNX and Embedder().threads == parse_threads(None) == DEFAULT_THREADS == 2
     monkeypatch.setenv("ASSISTANT_ENCODER", "onnx-int8")
     monkeypatch.setenv("ASSISTANT_ENCODER_THREADS", "2")
     assert (Embedder().encoder, Embedder().threads) == (Encoder.ONNX_INT8, 2)
@@ -119,7 +119,7 @@ def test_describe_records_the_encoder(fp32):
         "normalize": True,
         "onnx_sha256": record["variants"]["onnx"]["sha256"],
         "source_sha256": record["source_sha256"],
-        "threads": 1,
+        "threads": 1,  # the fixture's
         "runtime": d["runtime"],
     }
     assert set(VECTOR_KEYS) <= set(d) and json.loads(json.dumps(d)) == d
