@@ -8,13 +8,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import free_port, stop_process
+from conftest import free_port, serve_command, stop_process
 
 from assistant.schema import Audience, Response, Retriever
 from assistant.service import (
@@ -288,18 +287,7 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "assistant",
-            "serve",
-            "--port",
-            str(port),
-            "--docs",
-            str(settings.docs_dir),
-            "--index",
-            str(settings.index_dir),
-        ],
+        serve_command(settings, port),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

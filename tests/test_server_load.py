@@ -18,19 +18,17 @@ import os
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import free_port, stop_process
+from conftest import free_port, serve_command, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "train.jsonl"
 ARTIFACT = ROOT / "tests" / "artifacts" / "load.json"
-ASSISTANT_BIN = Path(sys.executable).parent / "assistant"
 CLIENTS = 20
 QUESTIONS_EACH = 50
 DEADLINE_S = 900  # the whole run; never reached in practice, so a hang fails instead of blocking CI
@@ -67,16 +65,7 @@ def server(settings, assistant, tmp_path_factory):
         "ASSISTANT_FEEDBACK": str(tmp_path_factory.mktemp("load-feedback") / "feedback.jsonl"),
     }
     proc = subprocess.Popen(
-        [
-            str(ASSISTANT_BIN),
-            "serve",
-            "--port",
-            str(port),
-            "--docs",
-            str(settings.docs_dir),
-            "--index",
-            str(settings.index_dir),
-        ],
+        serve_command(settings, port),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
