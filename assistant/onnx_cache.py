@@ -15,8 +15,9 @@ Layout, under ``<cache dir>/models/<safe name>/``:
 - ``model.int8.onnx``: made from ``model.onnx`` on demand by dynamic int8 quantisation.
 - ``tokenizer.json``: only when the model folder has none (saved from its fast tokenizer).
 - ``export.json``: what was made from what: each file's sha256, the source model files'
-  sha256 (with size and mtime, so a check costs a ``stat`` unless something changed), the
-  opset, the library versions and the check against sentence-transformers run at export.
+  sha256 (each with the size and mtime it had when last hashed, so a check costs a ``stat``
+  unless something changed), the opset, the library versions and the check against
+  sentence-transformers run at export.
 
 Every file is written to a temporary name, fsynced and renamed, under a lock, so a reader never
 sees half a file; a file whose sha256 differs from ``export.json`` is made again.
@@ -81,6 +82,8 @@ class VerifiedModel:
     folder: Path
     record: dict
     source_files: dict  # as found now; differs from the record's after a reinstall (new mtimes)
+    variant: str = ""
+    file_stat: dict | None = None  # the ONNX file's size and mtime_ns as found now
 
 
 def model_folder(model_name: str) -> Path:
@@ -194,7 +197,12 @@ def check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel |
         return None, f"{TOKENIZER_FILE} is missing or altered"
     path = folder / variant.filename
     try:
-        sha = sha256_file(path)  # streamed: the weights are not held in memory twice
+        st = path.stat()
+        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if all(entry.get(key) == value for key, value in stat.items()):
+            sha = entry.get("sha256", "")  # as it was when last hashed: a stat, not a 90 MB read
+        else:
+            sha = sha256_file(path)  # streamed: the weights are not held in memory twice
     except OSError:
         return None, f"{variant.filename} is missing"
     if sha != entry.get("sha256"):
@@ -206,16 +214,29 @@ def check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel |
         folder=folder,
         record=record,
         source_files=fingerprint["files"],
+        variant=variant.name,
+        file_stat=stat,
     ), ""
 
 
-def _refresh_source_stats(found: VerifiedModel) -> None:
-    """Record the source files' new size and mtime (same contents), so the next start trusts a
-    stat again instead of hashing the weights. Call with the lock held."""
+def _stats_changed(found: VerifiedModel) -> bool:
+    entry = found.record.get("variants", {}).get(found.variant, {})
+    recorded = {key: entry.get(key) for key in ("size", "mtime_ns")}
+    return found.source_files != found.record.get("source_files") or found.file_stat != recorded
+
+
+def _refresh_stats(found: VerifiedModel) -> None:
+    """Record the new size and mtime of files whose contents just hashed the same (the source
+    model's, the ONNX file's), so the next start trusts a stat again instead of hashing them.
+    Call with the lock held."""
     record = read_record(found.folder)
-    if record is not None and record.get("source_sha256") == found.source_sha256:
-        record["source_files"] = found.source_files
-        write_record(found.folder, record)
+    if record is None or record.get("source_sha256") != found.source_sha256:
+        return
+    record["source_files"] = found.source_files
+    entry = record.get("variants", {}).get(found.variant)
+    if entry is not None and entry.get("sha256") == found.sha256 and found.file_stat:
+        entry.update(found.file_stat)
+    write_record(found.folder, record)
 
 
 def load_verified(model_name: str, source: Path, variant_name: str, log: Log | None = None) -> VerifiedModel:
@@ -230,10 +251,10 @@ def load_verified(model_name: str, source: Path, variant_name: str, log: Log | N
     folder = model_folder(model_name)
     found, why = check(folder, source, variant)
     if found is not None:
-        if found.source_files != found.record.get("source_files"):
+        if _stats_changed(found):
             try:
                 with _locked(folder, timeout=5):
-                    _refresh_source_stats(found)
+                    _refresh_stats(found)
             except OSError:  # a read-only cache, or the lock held by a long export: next time
                 pass
         return found

@@ -88,3 +88,15 @@ def test_a_corrupted_export_is_made_again(cache_copy, fp32, seed_texts):
     assert again.describe()["onnx_sha256"] == fp32.describe()["onnx_sha256"]
     np.testing.assert_allclose(again.encode(seed_texts[:20]), fp32.encode(seed_texts[:20]), atol=1e-6)
     assert not list(cache_copy.glob("*.tmp")) and not list(cache_copy.glob(".*.tmp"))
+
+
+def test_an_export_with_new_times_is_hashed_once_then_trusted_by_stat(cache_copy):
+    """Same bytes, another mtime (a copied cache): hashed, found equal, its stat recorded."""
+    record = json.loads((cache_copy / RECORD).read_text())
+    record["variants"]["onnx"]["mtime_ns"] = 1
+    (cache_copy / RECORD).write_text(json.dumps(record))
+    found = load_verified(DEFAULT_MODEL, Path(resolve_model(DEFAULT_MODEL)), "onnx")
+    assert found.sha256 == record["variants"]["onnx"]["sha256"]
+    entry = read_record(cache_copy)["variants"]["onnx"]
+    assert entry["mtime_ns"] == (cache_copy / FP32_FILE).stat().st_mtime_ns
+    assert entry["size"] == (cache_copy / FP32_FILE).stat().st_size
