@@ -107,13 +107,14 @@ def _source_files(source: Path) -> list[Path]:
     return files
 
 
-def source_fingerprint(source: Path, known: dict | None = None) -> dict:
+def source_fingerprint(source: Path, known_files: dict | None = None) -> dict:
     """``{"files": {relpath: {sha256, size, mtime_ns}}, "sha256": combined}`` of a model folder.
 
-    A file whose size and mtime match ``known`` keeps its recorded sha256 (a stat, not a read):
-    checking the 90 MB of weights on every start would cost more than loading them.
+    A file whose size and mtime match its entry in ``known_files`` (a record's ``source_files``)
+    keeps its recorded sha256 (a stat, not a read): checking the 90 MB of weights on every start
+    would cost more than loading them.
     """
-    known_files = (known or {}).get("files", {})
+    known_files = known_files or {}
     files = {}
     for path in _source_files(source):
         rel = path.relative_to(source).as_posix()

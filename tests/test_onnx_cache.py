@@ -100,3 +100,22 @@ def test_an_export_with_new_times_is_hashed_once_then_trusted_by_stat(cache_copy
     entry = read_record(cache_copy)["variants"]["onnx"]
     assert entry["mtime_ns"] == (cache_copy / FP32_FILE).stat().st_mtime_ns
     assert entry["size"] == (cache_copy / FP32_FILE).stat().st_size
+
+
+def test_an_unchanged_cache_is_checked_by_stat_alone(cache_copy, monkeypatch):
+    """Once the stats are recorded, a start reads no model file to verify it; a changed file is
+    read again."""
+    import assistant.onnx_cache as onnx_cache
+
+    source = Path(resolve_model(DEFAULT_MODEL))
+    load_verified(DEFAULT_MODEL, source, "onnx")  # records the stats if the copy lacked them
+    hashed: list[Path] = []
+    real = onnx_cache.sha256_file
+    monkeypatch.setattr(onnx_cache, "sha256_file", lambda path: hashed.append(Path(path)) or real(path))
+    found, why = check(cache_copy, source, FP32)
+    assert found is not None and why == ""
+    assert [p.name for p in hashed if p.name != "tokenizer.json"] == []
+    _flip(cache_copy / FP32_FILE, 1000)
+    found, why = check(cache_copy, source, FP32)
+    assert found is None and "altered" in why
+    assert cache_copy / FP32_FILE in hashed
