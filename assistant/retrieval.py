@@ -190,12 +190,14 @@ class Searcher:
         rrf_k: int | None = None,
         fusion: str | None = None,
         feedback_weight: float | None = None,
+        focus_weight: float | None = None,
     ) -> list[Hit]:
         """The top ``k`` chunks: one list, or the lists fused (after feedback, when its weight
         is above 0); duplicates merged, references last. Unset arguments are the Searcher's."""
         feedback_weight = self.feedback_weight if feedback_weight is None else feedback_weight
+        focus_weight = self.focus_weight if focus_weight is None else focus_weight
         if feedback_weight > 0 and retriever is not Retriever.BM25:
-            first = self.rank(found, FEEDBACK_DEPTH, retriever, dense_weight, rrf_k, fusion, 0.0)
+            first = self.rank(found, FEEDBACK_DEPTH, retriever, dense_weight, rrf_k, fusion, 0.0, focus_weight)
             found = self.feedback(found, [h.row for h in first], feedback_weight)
         dmap, lmap = dict(found.dense), dict(found.lexical)
         if retriever is Retriever.DENSE:
@@ -205,9 +207,9 @@ class Searcher:
         else:
             weight = self.dense_weight if dense_weight is None else dense_weight
             lists, weights = [list(found.dense), list(found.lexical)], [weight, 1.0]
-            if found.focused and self.focus_weight > 0:
+            if found.focused and focus_weight > 0:
                 lists.append(list(found.focused))
-                weights.append(self.focus_weight)
+                weights.append(focus_weight)
             if (fusion or self.fusion) == "score":
                 ranked = score_fuse(lists, weights)
             else:

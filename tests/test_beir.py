@@ -122,16 +122,21 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     assert refused.returncode == 2 and "dense_weigth" in refused.stderr
 
 
-def test_the_grid_holds_both_fusions_then_feedback_on_the_best():
-    points = B.grid_points(60)
+def test_the_grid_holds_both_fusions_then_focus_then_feedback_on_the_best():
+    points = B.grid_points(60, 0.3)
     assert {p["fusion"] for p in points} == {"rrf", "score"} and {p["feedback_weight"] for p in points} == {0.0}
+    assert {p["focus_weight"] for p in points} == {0.3}
     assert all(p["rrf_k"] == 60 for p in points if p["fusion"] == "score")
     assert len(points) == len({tuple(sorted(p.items())) for p in points})  # no point twice
     best = [{**points[-1], "ndcg@10": 0.5}, {**points[0], "ndcg@10": 0.4}]
-    second = B.feedback_points(best)
-    assert {p["feedback_weight"] for p in second} == {f for f in B.FEEDBACK_WEIGHTS if f > 0}
-    assert len(second) == 2 * (len(B.FEEDBACK_WEIGHTS) - 1) and all("ndcg@10" not in p for p in second)
-    assert {p["fusion"] for p in second} == {"rrf", "score"}
+    focus = B.focus_points(best)
+    assert len(focus) == 2 * (len(B.FOCUS_WEIGHTS) - 1) and all("ndcg@10" not in p for p in focus)
+    assert {p["focus_weight"] for p in focus} == set(B.FOCUS_WEIGHTS) - {0.3}
+    third = B.feedback_points(best)
+    assert {p["feedback_weight"] for p in third} == {f for f in B.FEEDBACK_WEIGHTS if f > 0}
+    assert len(third) == 2 * (len(B.FEEDBACK_WEIGHTS) - 1) and all("ndcg@10" not in p for p in third)
+    assert {p["fusion"] for p in third} == {"rrf", "score"}
+    assert all(set(p) == set(B.TUNED) for p in points + focus + third)
 
 
 def test_tuning_on_the_reported_split_is_refused(seed, tmp_path):

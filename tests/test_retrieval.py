@@ -62,6 +62,21 @@ def test_feedback_searches_again_near_the_first_passages(assistant):
     assert float(centre @ assistant.index.chunk_vectors[moved.dense[0][0]]) > 0
 
 
+def test_the_focus_weight_can_be_set_per_ranking(assistant):
+    """``rank(focus_weight=...)`` (what BEIR tuning varies) is the Searcher built with that weight."""
+    from assistant.retrieval import Searcher
+
+    searcher = assistant.searcher
+    query = assistant.query("How was the tumour of the girl with opsoclonus-myoclonus syndrome treated?")
+    found = searcher.candidates(query.search, 20)
+    assert found.focused  # the question's aspect split off from its topic
+    for weight in (0.0, 2.0):
+        other = Searcher(assistant.index, searcher.rrf_k, searcher.candidates_per_list, searcher.dense_weight, weight)
+        assert [h.row for h in searcher.rank(found, 10, focus_weight=weight)] == [h.row for h in other.rank(found, 10)]
+    fused = [[h.score for h in searcher.rank(found, 10, focus_weight=w)] for w in (0.0, 2.0)]
+    assert fused[0] != fused[1]
+
+
 @pytest.mark.parametrize("fusion,feedback", [("score", 0.0), ("score", 0.5), ("rrf", 0.5)])
 def test_score_fusion_and_feedback_rank_the_gene_passage_first(settings, embedder, fusion, feedback):
     from assistant.service import Assistant

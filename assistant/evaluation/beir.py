@@ -38,9 +38,10 @@ METRICS = ("ndcg@10", "recall@100", "mrr@10")
 DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 RRF_KS = (10, 30, 60, 100)
 SCORE_DENSE_WEIGHTS = (0.7, 1.0, 1.5, 2.0, 3.0)  # for fusion "score" (no rrf_k)
+FOCUS_WEIGHTS = (0.0, 0.3, 0.6)  # the focus-words BM25 list (focus.py)
 FEEDBACK_WEIGHTS = (0.0, 0.5, 1.0)
-FEEDBACK_FROM = 3  # the best points without feedback that are tried with it
-TUNED = ("fusion", "dense_weight", "rrf_k", "feedback_weight")
+FEEDBACK_FROM = 3  # the best points of a round that the next round varies
+TUNED = ("fusion", "dense_weight", "rrf_k", "focus_weight", "feedback_weight")
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     "scifact": {
@@ -95,29 +96,37 @@ def write_trec_run(path: Path, run: Run, tag: str) -> None:
                 fh.write(f"{qid} Q0 {doc_id} {rank} {value:.6f} {tag}\n")
 
 
-def grid_points(current_rrf_k: int) -> list[dict[str, Any]]:
-    """The first round of ``tune``, without feedback: RRF with each dense weight and constant,
-    and score fusion with each of its dense weights (rrf_k unused, kept as it is)."""
-    points = [
-        {"fusion": "rrf", "dense_weight": w, "rrf_k": k, "feedback_weight": 0.0} for w in DENSE_WEIGHTS for k in RRF_KS
-    ]
-    points += [
-        {"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, "feedback_weight": 0.0}
-        for w in SCORE_DENSE_WEIGHTS
-    ]
+def grid_points(current_rrf_k: int, current_focus: float = 0.3) -> list[dict[str, Any]]:
+    """The first round of ``tune``, without feedback, at the current focus weight: RRF with each
+    dense weight and constant, and score fusion with each of its dense weights (rrf_k unused,
+    kept as it is)."""
+    base = {"focus_weight": current_focus, "feedback_weight": 0.0}
+    points = [{"fusion": "rrf", "dense_weight": w, "rrf_k": k, **base} for w in DENSE_WEIGHTS for k in RRF_KS]
+    points += [{"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, **base} for w in SCORE_DENSE_WEIGHTS]
     return points
 
 
+def focus_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The second round: each other focus weight on the best points of the first."""
+    return [
+        {**{key: p[key] for key in TUNED}, "focus_weight": f}
+        for p in best
+        for f in FOCUS_WEIGHTS
+        if f != p["focus_weight"]
+    ]
+
+
 def feedback_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The second round: each feedback weight above 0 on the best points of the first."""
+    """The third round: each feedback weight above 0 on the best points so far."""
     return [{**{key: p[key] for key in TUNED}, "feedback_weight": f} for p in best for f in FEEDBACK_WEIGHTS if f > 0]
 
 
 def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -> dict[str, Any]:
-    """The fusion, dense weight, RRF constant and feedback weight with the best nDCG@10 on these
-    queries: the Searcher's candidate lists are taken once per query and fused by its own
-    ``rank`` for every point of the grid (``grid_points``), then the feedback weights are tried
-    on the ``FEEDBACK_FROM`` best points (feedback searches again, so it is not tried on all)."""
+    """The fusion, dense weight, RRF constant, focus weight and feedback weight with the best
+    nDCG@10 on these queries: the Searcher's candidate lists are taken once per query and fused
+    by its own ``rank`` for every point of the grid (``grid_points``); the other focus weights are
+    tried on the ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so
+    far (feedback searches again, so it is not tried on all)."""
     searcher = assistant.searcher
     k = depth * CHUNKS_PER_DOC
     found = {}
@@ -132,9 +141,12 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
         }
         return {**point, **score(as_run(rankings), qrels)}
 
-    grid = [measured(p) for p in grid_points(assistant.settings.rrf_k)]
-    first = sorted(grid, key=lambda g: -g["ndcg@10"])[:FEEDBACK_FROM]
-    grid += [measured(p) for p in feedback_points(first)]
+    def best_points() -> list[dict[str, Any]]:
+        return sorted(grid, key=lambda g: -g["ndcg@10"])[:FEEDBACK_FROM]
+
+    grid = [measured(p) for p in grid_points(assistant.settings.rrf_k, assistant.settings.focus_weight)]
+    grid += [measured(p) for p in focus_points(best_points())]
+    grid += [measured(p) for p in feedback_points(best_points())]
     s = assistant.settings
     best = max(
         grid,
@@ -142,6 +154,7 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
             g["ndcg@10"],
             g["fusion"] == s.fusion,
             -abs(g["dense_weight"] - s.dense_weight),
+            -abs(g["focus_weight"] - s.focus_weight),
             -abs(g["feedback_weight"] - s.feedback_weight),
         ),
     )
@@ -236,7 +249,7 @@ def format_table(out: dict[str, Any]) -> str:
         f"({out['index'].get('documents', '?')} documents, {out['index'].get('chunks', '?')} chunks); "
         f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
         f"settings: fusion {s.get('fusion', 'rrf')}, dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}, "
-        f"feedback_weight {s.get('feedback_weight', 0):g}"
+        f"focus_weight {s.get('focus_weight', 0):g}, feedback_weight {s.get('feedback_weight', 0):g}"
         + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"),
         "",
     ]
