@@ -4,7 +4,10 @@
 - ``render``: a Response as HTML (and as the CLI's text), pure functions;
 - ``handlers``: what each event does (``ChatApp``: ask, show in context, vote, the /ask API);
 - ``app``: the Gradio Blocks wiring (``build_app``, theme, JS and CSS);
-- ``server``: the lifecycle (``serve``, ``launch``, port checks, signals).
+- ``server``: the lifecycle (``serve``, ``launch``, port checks, signals);
+
+and ``gradio_import``, through which ``app`` and ``server`` import Gradio (without its
+import-time type-stub writer).
 
 Importing this package loads none of them (and never Gradio); the names below load their
 module on first use, so ``from assistant.ui import serve`` stays cheap for the CLI.
