@@ -8,7 +8,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -83,22 +82,6 @@ def docs_copy(tmp_path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(DOCS, target)
     return target
-
-
-def serve_command(settings, port: int) -> list[str]:
-    """`assistant serve` on ``port`` over the documents and index of ``settings``."""
-    return [
-        sys.executable,
-        "-m",
-        "assistant",
-        "serve",
-        "--port",
-        str(port),
-        "--docs",
-        str(settings.docs_dir),
-        "--index",
-        str(settings.index_dir),
-    ]
 
 
 def free_port() -> int:

@@ -13,8 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import free_port, serve_command, stop_process
+from conftest import free_port, stop_process
 
+from assistant.evaluation.bench import serve_command
 from assistant.schema import Audience, Response, Retriever
 from assistant.service import (
     EMPTY_QUESTION,

@@ -24,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import free_port, serve_command, stop_process
+from conftest import free_port, stop_process
+
+from assistant.evaluation.bench import serve_command
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "train.jsonl"

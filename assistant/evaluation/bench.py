@@ -60,6 +60,23 @@ def cold_ask(settings, question: str, runs: int) -> dict[str, Any]:
     )
 
 
+def serve_command(settings, port: int) -> list[str]:
+    """``assistant serve`` on ``port`` over the documents and index of ``settings``, as this
+    interpreter runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "assistant",
+        "serve",
+        "--port",
+        str(port),
+        "--docs",
+        str(settings.docs_dir),
+        "--index",
+        str(settings.index_dir),
+    ]
+
+
 def serve_ready(settings, runs: int) -> dict[str, Any]:
     """Seconds from starting ``assistant serve`` (index built) until its page answers."""
     times = []
@@ -69,18 +86,7 @@ def serve_ready(settings, runs: int) -> dict[str, Any]:
             port = s.getsockname()[1]
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "assistant",
-                "serve",
-                "--port",
-                str(port),
-                "--docs",
-                str(settings.docs_dir),
-                "--index",
-                str(settings.index_dir),
-            ],
+            serve_command(settings, port),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **QUIET_ENV},
