@@ -44,6 +44,18 @@ def stale_reasons(settings: Settings, manifest: dict[str, Any], embedder: Embedd
     return reasons
 
 
+def index_is_current(settings: Settings) -> bool:
+    """Whether a built, intact index fits these settings and documents, checked without the
+    model (``ensure_index`` also checks the encoder when it loads the index)."""
+    store = IndexStore(settings.index_dir)
+    try:
+        manifest = store.read_manifest()
+        store.verify(manifest)
+    except (IndexMissing, IndexCorrupt):
+        return False
+    return not stale_reasons(settings, manifest)
+
+
 def load_index(settings: Settings) -> Index:
     """Load the current build, verified; raises IndexMissing / IndexCorrupt."""
     store = IndexStore(settings.index_dir)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.index_build import build_index
-from assistant.indexer import ensure_index, load_index, stale_reasons
+from assistant.indexer import ensure_index, index_is_current, load_index, stale_reasons
 from assistant.settings import ChunkingSettings, Settings
 from assistant.store import IndexCorrupt, IndexMissing, IndexStore
 
@@ -81,6 +81,24 @@ def test_new_and_removed_documents_are_noticed(small):
     reasons = stale_reasons(settings, manifest(settings))
     assert "document removed: cerebellar-hypoplasia-causes" in reasons
     assert any(r.startswith("new document extra-note") for r in reasons)
+
+
+def test_index_is_current_without_the_model(small, tmp_path):
+    """What `assistant serve` asks before deciding to start the page first: a built, intact
+    index that fits the documents and settings."""
+    settings, _ = small
+    assert index_is_current(settings)
+    assert not index_is_current(Settings(docs_dir=settings.docs_dir, index_dir=tmp_path / "none"))
+    other = Settings(docs_dir=settings.docs_dir, index_dir=settings.index_dir, chunking=ChunkingSettings(100, 20))
+    assert not index_is_current(other)
+    target = (settings.index_dir / "current").resolve() / "chunk_vectors.npy"
+    original = target.read_bytes()
+    target.write_bytes(original[:100])
+    assert not index_is_current(settings)  # corrupt
+    target.write_bytes(original)
+    path = settings.docs_dir / "postinfective-cerebellar-necrosis.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nAddendum.\n", encoding="utf-8")
+    assert not index_is_current(settings)  # stale
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete", "garbage_manifest", "dangling_link"])

@@ -276,9 +276,9 @@ def test_chat_turn_state(server):
 
 
 # -- `assistant serve` ----------------------------------------------------------------------
-@pytest.mark.slow
-def test_assistant_serve_command(assistant, settings, tmp_path):
-    """The real command: warm up, print the URL, answer through the API, stop cleanly on SIGTERM."""
+def _serve_and_ask(settings, tmp_path, question: str) -> tuple[str, dict, int]:
+    """Run `assistant serve` until it prints that it is ready, ask once through the API, stop it
+    with SIGTERM; (everything it printed, the answer, its exit code)."""
     from gradio_client import Client
 
     port = free_port()
@@ -288,16 +288,12 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     proc = subprocess.Popen(
-        serve_command(settings, port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        serve_command(settings, port), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     lines = []
+    answer: dict = {}
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 180
         while time.time() < deadline:
             line = proc.stdout.readline()
             if not line and proc.poll() is not None:
@@ -305,16 +301,31 @@ def test_assistant_serve_command(assistant, settings, tmp_path):
             lines.append(line)
             if "Chat UI ready" in line:
                 break
-        out = "".join(lines)
-        assert f"http://127.0.0.1:{port}/" in out, out
-        r = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
-            "What causes cerebellar hypoplasia?", [], "parent", api_name="/ask"
-        )
-        assert r["passages"] and r["error"] is None
+        assert f"http://127.0.0.1:{port}/" in "".join(lines), "".join(lines)
+        answer = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(question, [], "parent", api_name="/ask")
     finally:
         stop_process(proc, timeout=30)
         rest = proc.stdout.read()  # (communicate() would skip what readline() already buffered)
-    out = "".join(lines) + (rest or "")
-    assert proc.returncode == 0, out
+    return "".join(lines) + (rest or ""), answer, proc.returncode
+
+
+@pytest.mark.slow
+def test_assistant_serve_command(assistant, settings, tmp_path):
+    """The real command over a built index: the page starts first and the index and model warm
+    up behind it; a question asked at once is answered; SIGTERM stops it cleanly."""
+    out, r, code = _serve_and_ask(settings, tmp_path, "What causes cerebellar hypoplasia?")
+    assert r["passages"] and r["error"] is None
+    assert "Loading the documents index" not in out  # the index was current: no warm-up first
+    assert code == 0, out
     assert "0.0.0.0" not in out and "Traceback" not in out
+
+
+@pytest.mark.slow
+def test_assistant_serve_builds_a_missing_index_before_it_starts(settings, docs_copy, tmp_path):
+    fresh = replace(settings, docs_dir=docs_copy, index_dir=tmp_path / "index")
+    out, r, code = _serve_and_ask(fresh, tmp_path, "Which genes cause cerebellar hypoplasia?")
+    assert out.index("Loading the documents index") < out.index("Chat UI ready")
+    assert (tmp_path / "index" / "current" / "manifest.json").is_file()
+    assert r["passages"] and r["error"] is None
+    assert code == 0 and "Traceback" not in out, out
     assert str(tmp_path / "fb" / "feedback.jsonl") in out

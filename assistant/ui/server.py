@@ -1,4 +1,5 @@
-"""Server lifecycle for ``assistant serve``: check the port, warm up, launch, run until stopped.
+"""Server lifecycle for ``assistant serve``: check the port, warm up (before the launch when the
+index must be built or checked first, else behind it), launch, run until stopped.
 
 ``launch`` applies this app's settings to ``demo.launch`` (loopback only by default, no share
 link, no extra file access, no server-side rendering, no telemetry); ``serve`` is the command:
@@ -14,6 +15,7 @@ import threading
 import time
 
 from ..feedback import FeedbackError, FeedbackLog
+from ..indexer import index_is_current
 from ..lexical import import_bm25s
 from ..service import Assistant, AssistantError
 from .app import CSS, SCROLL_JS, build_app, theme
@@ -96,6 +98,16 @@ def _warm_up(assistant: Assistant, failed: list[Exception]) -> None:
         failed.append(exc)
 
 
+def _warm_up_behind(assistant: Assistant) -> None:
+    """The warm-up once the page is up: a failure is told on stderr and in the chat (every
+    question gets the error), never raised into the server."""
+    failed: list[Exception] = []
+    _warm_up(assistant, failed)
+    if failed:
+        kind = "warning" if isinstance(failed[0], AssistantError) else "error"
+        print(f"{kind}: {failed[0]}\n  Questions get this error until it is fixed.", file=sys.stderr, flush=True)
+
+
 def serve(
     settings=None,
     host: str = "127.0.0.1",
@@ -118,25 +130,31 @@ def serve(
         print(f"error: cannot serve on {host}:{port}: {busy}; choose another with --port", file=sys.stderr)
         return 1
     assistant = Assistant(settings)
-    print("Loading the documents index and the model (building the index if needed)…", flush=True)
-    # the warm-up (index and model) runs beside gradio's import (gradio_import.py), the longest part of starting;
     # bm25s first, as its import briefly hides scipy from the whole process (lexical.import_bm25s)
     import_bm25s()
-    failed: list[Exception] = []
-    warming = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
-    warming.start()
-    import_gradio()
-
-    warming.join()
-    if failed and not isinstance(failed[0], AssistantError):
-        raise failed[0]
-    startup_error = str(failed[0]) if failed else None
-    if startup_error:
-        print(
-            f"warning: {startup_error}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
-            file=sys.stderr,
-            flush=True,
-        )
+    # With a built index that fits the documents, the page starts first and the index and model
+    # warm up behind it (a question asked meanwhile waits for them). Otherwise the index is built
+    # or its problem found first, beside Gradio's import, so the page can say what is wrong.
+    current = index_is_current(assistant.settings)
+    startup_error = None
+    if current:
+        import_gradio()
+    else:
+        print("Loading the documents index and the model (building the index if needed)…", flush=True)
+        failed: list[Exception] = []
+        warming = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
+        warming.start()
+        import_gradio()
+        warming.join()
+        if failed and not isinstance(failed[0], AssistantError):
+            raise failed[0]
+        startup_error = str(failed[0]) if failed else None
+        if startup_error:
+            print(
+                f"warning: {startup_error}\n  The UI starts anyway and explains this in the chat; run `assistant build`.",
+                file=sys.stderr,
+                flush=True,
+            )
     demo = build_app(assistant, feedback, startup_error)
     try:
         _, local_url, share_url = launch(demo, host, port, share, open_browser)
@@ -144,6 +162,8 @@ def serve(
         print(f"error: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 1
     print(f"Chat UI ready in {time.perf_counter() - t0:.1f} s: {local_url}", flush=True)
+    if current:
+        threading.Thread(target=_warm_up_behind, args=(assistant,), name="warm-up", daemon=True).start()
     if share_url:
         print(f"Public share link (anyone with it can use this assistant): {share_url}", flush=True)
     if host not in LOCAL_HOSTS:
