@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import QA
 
@@ -70,3 +72,11 @@ def test_project_qa_file_is_valid():
     assert len(items) >= 150
     assert sum(not i.answerable for i in items) >= 25
     assert any(i.followup for i in items)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parent.parent / "evals").glob("*.jsonl")), ids=str)
+def test_every_qa_file_of_the_project_parses(path):
+    """The format only (nothing is asked): each file loads, ids are unique, follow-ups carry history."""
+    items = E.load_qa(path)
+    assert items and len({it.id for it in items}) == len(items)
+    assert all(it.history for it in items if it.kind == "followup")
