@@ -51,9 +51,9 @@ def index_is_current(settings: Settings) -> bool:
     try:
         manifest = store.read_manifest()
         store.verify(manifest)
-    except (IndexMissing, IndexCorrupt):
+        return not stale_reasons(settings, manifest)
+    except (IndexMissing, IndexCorrupt, OSError, ValueError):  # ensure_index says what is wrong
         return False
-    return not stale_reasons(settings, manifest)
 
 
 def load_index(settings: Settings) -> Index:

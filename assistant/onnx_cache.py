@@ -244,7 +244,8 @@ def load_verified(model_name: str, source: Path, variant_name: str, log: Log | N
     """The verified ONNX file for ``model_name`` (from the folder ``source``), made or made again if
     needed.
 
-    The common case reads the file once to check its sha256.
+    The common case is a stat of each file (hashed again, and the new stat recorded, only when
+    its size or mtime changed).
     Otherwise, under the model folder's lock, it checks again (another process may have just
     finished) and then exports and/or quantises.
     """
