@@ -107,6 +107,19 @@ def _source_files(source: Path) -> list[Path]:
     return files
 
 
+STAT_KEYS = ("size", "mtime_ns")
+
+
+def file_entry(path: Path, known: dict | None = None) -> dict:
+    """``{sha256, size, mtime_ns}`` of a file: ``known``'s sha256 when its size and mtime are the
+    file's (a stat), else the file's own, read (streamed: a 90 MB file is not held twice)."""
+    st = path.stat()
+    now = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    if known and known.get("sha256") and all(known.get(key) == now[key] for key in STAT_KEYS):
+        return {"sha256": known["sha256"], **now}
+    return {"sha256": sha256_file(path), **now}
+
+
 def source_fingerprint(source: Path, known_files: dict | None = None) -> dict:
     """``{"files": {relpath: {sha256, size, mtime_ns}}, "sha256": combined}`` of a model folder.
 
@@ -118,13 +131,7 @@ def source_fingerprint(source: Path, known_files: dict | None = None) -> dict:
     files = {}
     for path in _source_files(source):
         rel = path.relative_to(source).as_posix()
-        st = path.stat()
-        old = known_files.get(rel)
-        if old and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
-            sha = old["sha256"]
-        else:
-            sha = sha256_file(path)
-        files[rel] = {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        files[rel] = file_entry(path, known_files.get(rel))
     combined = hashlib.sha256("".join(f"{rel}\0{f['sha256']}\n" for rel, f in files.items()).encode())
     return {"files": files, "sha256": combined.hexdigest()}
 
@@ -198,14 +205,10 @@ def check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel |
         return None, f"{TOKENIZER_FILE} is missing or altered"
     path = folder / variant.filename
     try:
-        st = path.stat()
-        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        if all(entry.get(key) == value for key, value in stat.items()):
-            sha = entry.get("sha256", "")  # as it was when last hashed: a stat, not a 90 MB read
-        else:
-            sha = sha256_file(path)  # streamed: the weights are not held in memory twice
+        now = file_entry(path, entry)
     except OSError:
         return None, f"{variant.filename} is missing"
+    sha = now["sha256"]
     if sha != entry.get("sha256"):
         return None, f"{variant.filename} is altered (sha256 {sha[:12]}…, recorded {str(entry.get('sha256'))[:12]}…)"
     return VerifiedModel(
@@ -216,13 +219,13 @@ def check(folder: Path, source: Path, variant: Variant) -> tuple[VerifiedModel |
         record=record,
         source_files=fingerprint["files"],
         variant=variant.name,
-        file_stat=stat,
+        file_stat={key: now[key] for key in STAT_KEYS},
     ), ""
 
 
 def _stats_changed(found: VerifiedModel) -> bool:
     entry = found.record.get("variants", {}).get(found.variant, {})
-    recorded = {key: entry.get(key) for key in ("size", "mtime_ns")}
+    recorded = {key: entry.get(key) for key in STAT_KEYS}
     return found.source_files != found.record.get("source_files") or found.file_stat != recorded
 
 
