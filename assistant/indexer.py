@@ -56,13 +56,15 @@ def index_is_current(settings: Settings) -> bool:
         return False
 
 
-def load_index(settings: Settings) -> Index:
-    """Load the current build, verified; raises IndexMissing / IndexCorrupt."""
+def load_index(settings: Settings, verified: dict[str, Any] | None = None) -> Index:
+    """Load the current build, verified; raises IndexMissing / IndexCorrupt. ``verified`` is a
+    manifest whose files the caller has just verified: it is read first without hashing them again."""
     store = IndexStore(settings.index_dir)
     for attempt in range(3):
-        manifest = store.read_manifest()
+        manifest = verified if attempt == 0 and verified is not None else store.read_manifest()
         try:
-            store.verify(manifest)
+            if manifest is not verified:
+                store.verify(manifest)
             data = store.read(manifest)
             break
         except IndexCorrupt:
@@ -93,7 +95,7 @@ def ensure_index(
         store.verify(manifest)
         reasons = stale_reasons(settings, manifest, embedder)
         if not reasons:
-            return load_index(settings)
+            return load_index(settings, verified=manifest)
         problem, action = "index is stale (" + "; ".join(reasons[:5]) + ")", "rebuilding"
     except IndexMissing:
         pass
