@@ -32,3 +32,25 @@ def test_status_is_typed(assistant):
     r = assistant.ask("Which genes cause cerebellar hypoplasia?")
     assert r.status is (Status.NOT_ANSWERED if r.abstained else Status.ANSWERED)
     assert r.to_json()["status"] == r.status.value
+
+
+def test_serve_settles_the_process_after_a_warm_up_and_not_after_a_failed_one(assistant, settings, tmp_path):
+    """After serve's warm-up, every object then alive is frozen out of the collector's reach
+    (service.settle); a warm-up that failed leaves the process as it was."""
+    import gc
+    from dataclasses import replace
+
+    from assistant.service import Assistant
+    from assistant.ui.server import _warm_up
+
+    gc.unfreeze()
+    try:
+        failed: list[Exception] = []
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        _warm_up(Assistant(replace(settings, docs_dir=empty, index_dir=tmp_path / "index")), failed)
+        assert failed and gc.get_freeze_count() == 0
+        _warm_up(assistant, failed)
+        assert len(failed) == 1 and gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

@@ -17,7 +17,7 @@ import time
 from ..feedback import FeedbackError, FeedbackLog
 from ..indexer import index_is_current
 from ..lexical import import_bm25s
-from ..service import Assistant, AssistantError
+from ..service import Assistant, AssistantError, settle
 from .app import CSS, SCROLL_JS, build_app, theme
 from .gradio_import import import_gradio
 
@@ -96,6 +96,8 @@ def _warm_up(assistant: Assistant, failed: list[Exception]) -> None:
         assistant.warm_up()
     except Exception as exc:  # handed to the main thread: reported there, or raised if unexpected
         failed.append(exc)
+        return
+    settle()
 
 
 def _warm_up_behind(assistant: Assistant) -> None:
