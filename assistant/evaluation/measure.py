@@ -2,7 +2,7 @@
 child processes, and the encoder threads a measurement uses.
 
 ``stats`` gives p50/p95/mean of per-call milliseconds; ``per_call_ms`` times a function over
-texts after a short warm-up; ``rss_mb`` is this process's resident memory; ``process_runs``
+texts after a short warm-up, ``floor_ms`` each text's fastest of a few calls; ``rss_mb`` is this process's resident memory; ``process_runs``
 times ``python -c CODE`` to its first line of output and reads the child's own peak memory;
 ``apply_threads`` pins the encoder's CPU threads for the embedders made from then on.
 """
@@ -70,6 +70,18 @@ def per_call_ms(fn: Callable[[str], Any], texts: Sequence[str]) -> dict[str, flo
         fn(text)
         ms.append((time.perf_counter() - t0) * 1000)
     return stats(ms)
+
+
+def floor_ms(fn: Callable[[str], Any], texts: Sequence[str], repeats: int = 5) -> dict[str, float]:
+    """``stats`` of each text's fastest of ``repeats`` calls: what a call costs without the
+    machine's interruptions, to tell a slow kind of text from a slow moment."""
+    best = [float("inf")] * len(texts)
+    for _ in range(max(1, repeats)):
+        for n, text in enumerate(texts):
+            t0 = time.perf_counter()
+            fn(text)
+            best[n] = min(best[n], (time.perf_counter() - t0) * 1000)
+    return stats(best)
 
 
 def process_runs(code: str, args: Sequence[str], runs: int) -> dict[str, Any]:
