@@ -30,10 +30,10 @@ EMPTY_QUESTION = "Please type a question."
 
 def settle() -> None:
     """For a long-running process, once it has loaded what it keeps (the index, the encoder, the
-    answer models, Gradio): collect the garbage of loading and building, then freeze every object
-    alive now (``gc.freeze``), so that the collector never traverses those again while questions
-    are asked. ``serve`` calls it after its warm-up; ``assistant bench`` measures asking before
-    and after it (on one run of this machine: see the README's Speed section)."""
+    answer models): collect the garbage of loading and building, then freeze every object alive
+    now (``gc.freeze``), so that the collector never traverses those again while questions are
+    asked. ``serve`` calls it after its warm-up; ``assistant bench`` measures asking before and
+    after it (a small effect beside this machine's noise: the README's Speed section)."""
     import gc
 
     gc.collect()

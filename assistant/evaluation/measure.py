@@ -2,9 +2,10 @@
 child processes, and the encoder threads a measurement uses.
 
 ``stats`` gives p50/p95/mean of per-call milliseconds; ``per_call_ms`` times a function over
-texts after a short warm-up, ``floor_ms`` each text's fastest of a few calls; ``rss_mb`` is this process's resident memory; ``process_runs``
-times ``python -c CODE`` to its first line of output and reads the child's own peak memory;
-``apply_threads`` pins the encoder's CPU threads for the embedders made from then on.
+texts after a short warm-up, ``floor_ms`` each text's fastest of a few calls; ``rss_mb`` is this
+process's resident memory; ``process_runs`` times ``python -c CODE`` to its first line of output
+and reads the child's own peak memory; ``apply_threads`` pins the encoder's CPU threads for the
+embedders made from then on.
 """
 
 from __future__ import annotations
