@@ -44,6 +44,11 @@ def _entries() -> PhraseTable[GlossaryEntry]:
     )
 
 
+def compile_patterns() -> int:
+    """Compile every term's pattern now (``PhraseTable.compile_all``)."""
+    return _entries().compile_all()
+
+
 def all_entries() -> list[GlossaryEntry]:
     return _entries().values
 

@@ -16,6 +16,11 @@ def _table() -> PhraseTable[tuple[str, ...]]:
     return PhraseTable([(row["plain"], tuple(row["medical"])) for row in data["terms"]])
 
 
+def compile_patterns() -> int:
+    """Compile every plain-word pattern now (``PhraseTable.compile_all``)."""
+    return _table().compile_all()
+
+
 def expansions(question: str) -> list[str]:
     """Document terms for the plain phrases in question that it does not already contain."""
     lower = question.lower()

@@ -1,6 +1,6 @@
 """Finding a fixed list of phrases in short texts, fast: the plain words of ``lay_terms`` and the
 glossary's terms. Each row's forms are one pattern (whole words, longest form first,
-case-insensitive), compiled the first time a text needs it; a text is searched only with the rows
+case-insensitive), compiled the first time a text needs it (``compile_all`` at once); a text is searched only with the rows
 whose forms' first word it contains, which gives the same matches as trying every row."""
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ class PhraseTable(Generic[T]):
     @property
     def values(self) -> list[T]:
         return list(self._values)
+
+    def compile_all(self) -> int:
+        """Compile every row's pattern now (for a long-running process, so that no question pays
+        for it); returns how many were compiled."""
+        missing = [i for i, p in enumerate(self._patterns) if p is None]
+        for i in missing:
+            self._pattern(i)
+        return len(missing)
 
     def _pattern(self, i: int) -> re.Pattern:
         pattern = self._patterns[i]

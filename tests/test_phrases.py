@@ -34,3 +34,13 @@ def test_a_form_that_does_not_begin_with_a_word_is_still_found():
 
 def test_values_in_row_order():
     assert table().values == ["gastroenteritis", "ataxia", "X-linked", "odd"]
+
+
+def test_compile_all_compiles_each_pattern_once_and_finds_the_same():
+    table = PhraseTable([(["tummy bug"], "a"), (["wobbly"], "b"), (["head size"], "c")])
+    lazy = PhraseTable([(["tummy bug"], "a"), (["wobbly"], "b"), (["head size"], "c")])
+    assert [v for _, v in lazy.first_matches("my wobbly baby")] == ["b"]  # compiles one row only
+    assert lazy.compile_all() == 2 and lazy.compile_all() == 0
+    assert table.compile_all() == 3
+    text = "Her TUMMY  bug came first; now she is wobbly"
+    assert [(m.group(0), v) for m, v in table.all_matches(text)] == [(m.group(0), v) for m, v in lazy.all_matches(text)]

@@ -35,11 +35,13 @@ def test_status_is_typed(assistant):
 
 
 def test_serve_settles_the_process_after_a_warm_up_and_not_after_a_failed_one(assistant, settings, tmp_path):
-    """After serve's warm-up, every object then alive is frozen out of the collector's reach
-    (service.settle); a warm-up that failed leaves the process as it was."""
+    """After serve's warm-up, the phrase patterns are compiled and every object then alive is
+    frozen out of the collector's reach (service.settle); a warm-up that failed leaves the
+    process as it was."""
     import gc
     from dataclasses import replace
 
+    from assistant import glossary, lay_terms
     from assistant.service import Assistant
     from assistant.ui.server import _warm_up
 
@@ -52,5 +54,7 @@ def test_serve_settles_the_process_after_a_warm_up_and_not_after_a_failed_one(as
         assert failed and gc.get_freeze_count() == 0
         _warm_up(assistant, failed)
         assert len(failed) == 1 and gc.get_freeze_count() > 1000
+        # every plain-word and glossary pattern was compiled then, none is left for a question
+        assert lay_terms.compile_patterns() == 0 and glossary.compile_patterns() == 0
     finally:
         gc.unfreeze()
