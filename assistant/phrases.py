@@ -1,7 +1,8 @@
 """Finding a fixed list of phrases in short texts, fast: the plain words of ``lay_terms`` and the
 glossary's terms. Each row's forms are one pattern (whole words, longest form first,
-case-insensitive), compiled the first time a text needs it (``compile_all`` at once); a text is searched only with the rows
-whose forms' first word it contains, which gives the same matches as trying every row."""
+case-insensitive), compiled the first time a text needs it (``compile_all``: every one at once);
+a text is searched only with the rows whose forms' first word it contains, which gives the same
+matches as trying every row."""
 
 from __future__ import annotations
 
