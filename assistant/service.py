@@ -31,10 +31,11 @@ EMPTY_QUESTION = "Please type a question."
 def settle() -> None:
     """For a long-running process, once it has loaded what it keeps (the index, the encoder, the
     answer models): compile every plain-word and glossary pattern (a one-shot question compiles
-    only the few it needs; all 285, with reading their two tables, take about 0.1 s), collect the garbage of loading and
-    building, then freeze every object alive now (``gc.freeze``), so that the collector never
-    traverses those again while questions are asked. ``serve`` calls it after its warm-up;
-    ``assistant bench`` measures asking before and after it (the README's Speed section)."""
+    only the few it needs; all 285, with reading their two tables, take about 0.1 s), collect
+    the garbage of loading and building, then freeze every object alive now (``gc.freeze``), so
+    that the collector never traverses those again while questions are asked. ``serve`` calls it
+    after its warm-up; ``assistant bench`` measures asking before and after it (the README's
+    Speed section)."""
     import gc
 
     from . import glossary, lay_terms
