@@ -73,7 +73,6 @@ class AnswerContext:
     followup: bool = False
     doc_id: str = ""  # the previous answer's document
     section: str = ""
-    answer: str = ""  # the previous answer's text: a follow-up is not answered by repeating it
 
 
 @dataclass(frozen=True)
@@ -155,13 +154,11 @@ class FeatureBuilder:
         own, expanded = tokenize([question, search_text])
         own_t, exp_t = set(own), set(own) | set(expanded)
         usable = [(i, p) for i, p in enumerate(passages) if p.chunk.section_kind is not SectionKind.REFERENCES]
-        said = context.answer.strip()
         pairs = [
             (i, sid)
             for i, p in usable
             for sid in p.chunk.sentence_ids
             if self.sentences[sid].kind is not SentenceKind.TABLE_HEADER
-            and not (said and self.sentences[sid].text.strip() in said)
         ]
         if not pairs:
             return [], np.zeros((0, len(FEATURES)))

@@ -110,4 +110,4 @@ def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContex
     if not is_followup(question, turns):
         return AnswerContext()
     last = next((t for t in reversed(turns) if t.doc_id), None)
-    return AnswerContext(True, last.doc_id, last.section, last.answer) if last else AnswerContext(True)
+    return AnswerContext(True, last.doc_id, last.section) if last else AnswerContext(True)

@@ -62,7 +62,16 @@ def test_three_turn_chain_answers_each_aspect(assistant):
     assert "CACNA1A" in third.answer.text and "cerebellar hypoplasia" in third.standalone_question
 
 
-def test_followup_does_not_repeat_the_previous_answer(assistant):
+def test_followup_on_another_aspect_quotes_a_new_sentence(assistant):
     first = assistant.ask("What is opsoclonus-myoclonus syndrome?", audience="clinician")
     r = assistant.ask("What about treatment?", history=[first], audience="clinician")
     assert not r.abstained and r.answer.text != first.answer.text
+    assert "immunotherapy" in r.answer.text
+
+
+def test_followup_answered_by_the_previous_quote_may_repeat_it(assistant):
+    # the sentence just quoted also answers the follow-up: it is a candidate like any other
+    first = assistant.ask("Is neuroblastoma a common tumour in children?", audience="parent")
+    r = assistant.ask("Do many children die of it?", history=[first], audience="parent")
+    assert "most common extra-cranial solid tumor" in first.answer.text
+    assert not r.abstained and "15% of cancer deaths" in r.answer.text
