@@ -26,14 +26,15 @@ from .documents import Document
 from .schema import Answer, AnswerKind, Passage, Turn
 
 DOC_NOUN = r"(article|paper|report|study|publication|document|source|page|text|it|this)"
-# (field, question form); the first that matches decides
+# (field, question form); the first that matches decides (the affiliation before the authors:
+# "Which university are the authors affiliated with?" asks the affiliation)
 FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
     ("corresponding", re.compile(r"\bcorresponding author\b|\bwho (can i|should i|to) contact\b", re.IGNORECASE)),
     ("first_author", re.compile(r"\bfirst author\b|\blead author\b", re.IGNORECASE)),
     ("last_author", re.compile(r"\b(last|senior) author\b", re.IGNORECASE)),
-    ("authors", re.compile(r"\bauthors?\b|\bwho (wrote|authored|published)\b|\bwritten by\b", re.IGNORECASE)),
     ("affiliation", re.compile(r"\b(affiliat\w*|institution|which university|what university)\b", re.IGNORECASE)),
+    ("authors", re.compile(r"\bauthors?\b|\bwho (wrote|authored|published)\b|\bwritten by\b", re.IGNORECASE)),
     ("licence", re.compile(r"\blicen[cs]e[ds]?\b|\bcopyright\b", re.IGNORECASE)),
     (
         "citation",

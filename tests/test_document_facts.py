@@ -12,6 +12,14 @@ def test_question_forms_are_detected_without_topic_words():
     assert asked_field("What's the DOI?") == "doi"
     assert asked_field("What kind of study is it?") == "kind"
     assert asked_field("Which genes cause cerebellar hypoplasia?") is None
+    # naming the authors does not make it a question about who they are
+    assert asked_field("Which institution are the authors of this report from?") == "affiliation"
+
+
+def test_affiliation_from_the_front_matter(assistant):
+    r = assistant.ask("What university are the authors of the neuroblastoma hypoperfusion report at?")
+    assert r.answer is not None and r.answer.kind is AnswerKind.METADATA
+    assert "Hokkaido University" in r.answer.text
 
 
 def test_oms_report_journal_and_year_from_its_metadata(assistant):
