@@ -13,6 +13,7 @@ so nobody is turned away and the wait is the queue's fair share.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -104,6 +105,12 @@ def questions() -> list[dict]:
     return rows
 
 
+@functools.cache
+def received_text(doc_id: str) -> str:
+    """The document's file as received (its front matter holds affiliations and contacts)."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs_src").glob(f"{doc_id}.*")))
+
+
 def check_reply(reply, row) -> str | None:
     """None when the reply is well-formed, else what is wrong."""
     if not isinstance(reply, dict):
@@ -127,12 +134,13 @@ def check_reply(reply, row) -> str | None:
         if reply["abstained"] or not 0 <= answer["passage"] < len(reply["passages"]):
             return "answer does not point at a passage"
         passage = reply["passages"][answer["passage"]]
-        if answer["kind"] == "metadata":  # a document detail: from the passage's document record
+        if answer["kind"] == "metadata":  # a document detail: from the passage's document (record or file)
             record = " ".join(
                 str(passage[k]) for k in ("title", "authors", "journal", "year", "doi", "source", "evidence")
             )
             words = [w for w in answer["text"].replace(",", " ").split() if len(w) > 2]
-            if not words or not any(w in record or w in passage["text"] for w in words):
+            source = received_text(passage["doc_id"])
+            if not words or not any(w in record or w in passage["text"] or w in source for w in words):
                 return "document detail not from its passage's document"
         elif answer["text"] not in passage["text"]:
             return "answer is not a quote from its passage"
