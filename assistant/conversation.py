@@ -105,9 +105,12 @@ def carried_topic(question: str, history: Sequence[Turn | str]) -> str:
 
 
 def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContext:
-    """Where the conversation points: the latest answered turn's document and section, for a follow-up."""
+    """Where the conversation points: the latest answered turn's document and section, for any
+    turn after the first (a question that names its own topic is often still about the same
+    document), and whether the turn refers back (``followup``)."""
     turns = _questions(history)
-    if not is_followup(question, turns):
+    if not turns:
         return AnswerContext()
+    follow = is_followup(question, turns)
     last = next((t for t in reversed(turns) if t.doc_id), None)
-    return AnswerContext(True, last.doc_id, last.section) if last else AnswerContext(True)
+    return AnswerContext(follow, last.doc_id, last.section) if last else AnswerContext(follow)

@@ -50,7 +50,11 @@ def test_turns_carry_the_earlier_answer_place():
     assert "opsoclonus-myoclonus syndrome" in standalone("What about treatment?", turns)
     ctx = answer_context("What about treatment?", turns)
     assert ctx.followup and ctx.doc_id == "oms-doc" and ctx.section == "Discussion"
-    assert not answer_context("What does the cerebellum do in children?", turns).followup
+    # a turn that names its own topic is not rewritten, but the conversation's place stays context
+    own = answer_context("What does the cerebellum do in children?", turns)
+    assert not own.followup and own.doc_id == "oms-doc" and own.section == "Discussion"
+    assert standalone("What does the cerebellum do in children?", turns) == "What does the cerebellum do in children?"
+    assert answer_context("What does the cerebellum do in children?", []).doc_id == ""
 
 
 def test_three_turn_chain_answers_each_aspect(assistant):
