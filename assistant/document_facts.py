@@ -124,10 +124,21 @@ class FrontMatter:
     received: str = ""
 
 
+# "the authors" as the subject of what they say or did: a question about the content
+# ("How did the authors interpret the SPECT?"), not about who they are
+AUTHORS_SAY_RE = re.compile(
+    r"\b(authors?|researchers|writers)\s+(\w+ly\s+)?(interpret|conclu|suggest|propos|think|thought|believ|"
+    r"recommend|describ|report|say|said|note|found|find|hypothes|attribut|explain|consider|argu|claim|"
+    r"speculat|observ|discuss|mention|use|used|treat|perform|compar|emphasi[sz]|state|highlight)\w*",
+    re.IGNORECASE,
+)
+WHO_FIELDS = ("first_author", "last_author", "authors")
+
+
 def asked_field(question: str) -> str | None:
     for name, pattern in FIELDS:
         if pattern.search(question):
-            return name
+            return None if name in WHO_FIELDS and AUTHORS_SAY_RE.search(question) else name
     return None
 
 

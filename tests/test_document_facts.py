@@ -13,7 +13,15 @@ def test_question_forms_are_detected_without_topic_words():
     assert asked_field("What kind of study is it?") == "kind"
     assert asked_field("Which genes cause cerebellar hypoplasia?") is None
     # naming the authors does not make it a question about who they are
+    assert asked_field("What do the authors conclude about the cerebellar hypoperfusion?") is None
+    assert asked_field("How did the authors explain the sparing of the vermis?") is None
+    assert asked_field("Who are the authors, and what did they conclude?") == "authors"
     assert asked_field("Which institution are the authors of this report from?") == "affiliation"
+
+
+def test_what_the_authors_concluded_is_answered_from_the_text(assistant):
+    r = assistant.ask("What do the authors conclude about the hypoperfusion in the OMS case?", audience="clinician")
+    assert r.answer is None or r.answer.kind is AnswerKind.SENTENCE
 
 
 def test_affiliation_from_the_front_matter(assistant):
