@@ -51,8 +51,9 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     (
         "year",
         re.compile(
-            r"\b(what|which) year\b.*\b(published|written|appear)|\bwhen was\b.*\bpublished\b|"
-            r"\bpublication (year|date)\b",
+            r"\b(what|which) year\b.*\b(published|written|appear|c[oa]me out|released|issued)|"
+            r"\bwhen (was|did)\b.*\b(published|written|c[oa]me out|released|issued)\b|"
+            r"\bpublication (year|date)\b|\b(year|date) of publication\b",
             re.IGNORECASE,
         ),
     ),
@@ -60,7 +61,8 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
         "kind",
         re.compile(
             r"\bwhat (kind|type|sort) of (article|paper|report|study|evidence|source|document|publication)"
-            r"\b|\bis (it|this) a (case report|review|trial|study)\b",
+            r"\b|\bis (it|this) a (case report|review|trial|study)\b|"
+            r"\b(what|which) (article|paper|publication|study|evidence|document) (type|kind)\b",
             re.IGNORECASE,
         ),
     ),
@@ -129,7 +131,15 @@ class FrontMatter:
 AUTHORS_SAY_RE = re.compile(
     r"\b(authors?|researchers|writers)\s+(\w+ly\s+)?(interpret|conclu|suggest|propos|think|thought|believ|"
     r"recommend|describ|report|say|said|note|found|find|hypothes|attribut|explain|consider|argu|claim|"
-    r"speculat|observ|discuss|mention|use|used|treat|perform|compar|emphasi[sz]|state|highlight)\w*",
+    r"speculat|observ|discuss|mention|use|used|treat|perform|compar|contrast|emphasi[sz]|state|highlight)\w*"
+    r"|\bauthors['’]",  # "the authors' department": a place in the story
+    re.IGNORECASE,
+)
+# a question about who wrote it asks for people: "who", "which/what/name ... authors", or starts
+# with them ("Authors?", "And the first author?"); "a part written by the mom" does not
+WHO_ASK_RE = re.compile(
+    r"\bwho\b|\b(which|what|name|names|list)\b.*\bauthors?\b|"
+    r"^\W*(and\s+)?(the\s+)?((first|last|senior|lead|corresponding)\s+)?authors?\b",
     re.IGNORECASE,
 )
 WHO_FIELDS = ("first_author", "last_author", "authors")
@@ -138,7 +148,8 @@ WHO_FIELDS = ("first_author", "last_author", "authors")
 def asked_field(question: str) -> str | None:
     for name, pattern in FIELDS:
         if pattern.search(question):
-            return None if name in WHO_FIELDS and AUTHORS_SAY_RE.search(question) else name
+            who = name in WHO_FIELDS
+            return None if who and (AUTHORS_SAY_RE.search(question) or not WHO_ASK_RE.search(question)) else name
     return None
 
 

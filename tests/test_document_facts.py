@@ -12,10 +12,17 @@ def test_question_forms_are_detected_without_topic_words():
     assert asked_field("What's the DOI?") == "doi"
     assert asked_field("What kind of study is it?") == "kind"
     assert asked_field("Which genes cause cerebellar hypoplasia?") is None
+    assert asked_field("When did the report come out?") == "year"
+    assert asked_field("What year was this article written?") == "year"
+    assert asked_field("What publication type is the OMS paper?") == "kind"
     # naming the authors does not make it a question about who they are
     assert asked_field("What do the authors conclude about the cerebellar hypoperfusion?") is None
     assert asked_field("How did the authors explain the sparing of the vermis?") is None
     assert asked_field("Who are the authors, and what did they conclude?") == "authors"
+    assert asked_field("And the first author?") == "first_author"
+    assert asked_field("Name the authors of the necrosis report") == "authors"
+    assert asked_field("There is a part written by the mother. How did she feel?") is None
+    assert asked_field("Why was the girl moved to the authors' hospital?") is None
     assert asked_field("Which institution are the authors of this report from?") == "affiliation"
 
 
@@ -38,6 +45,14 @@ def test_oms_report_journal_and_year_from_its_metadata(assistant):
     assert r.passages[r.answer.passage].citation.startswith("Takenaka J, et al.")
     year = assistant.ask("In what year was the neuroblastoma hypoperfusion paper published?")
     assert year.answer.text == "2023" and year.answer.kind is AnswerKind.METADATA
+
+
+def test_year_and_kind_asked_in_other_words(assistant):
+    r = assistant.ask("When did the neuroblastoma hypoperfusion report come out?", audience="clinician")
+    assert r.answer is not None and r.answer.kind is AnswerKind.METADATA and r.answer.text == "2023"
+    kind = assistant.ask("What publication type is the neuroblastoma hypoperfusion paper?", audience="clinician")
+    assert kind.answer is not None and kind.answer.kind is AnswerKind.METADATA
+    assert "case report" in kind.answer.text.lower()
 
 
 def test_corresponding_author_from_the_front_matter(assistant):
