@@ -29,6 +29,7 @@ from .lexical import FUNCTION_WORDS, tokenize
 from .schema import Audience, SectionKind, SentenceKind
 
 ANSWER_TYPES = tuple(ASKS)
+TYPED_KEYS = tuple(TYPED_STATES)
 STOP = FUNCTION_WORDS | {"all", "also", "got", "many", "more", "most", "much", "one", "than", "then", "very"}
 
 FEATURES = tuple(
@@ -111,8 +112,8 @@ class FeatureBuilder:
         self._title_tokens: dict[str, set[str]] = {}
         self._corpus_df: dict[str, int] = {}
         self._words: set[str] = set()
-        self._types: list[dict[str, bool]] = []
-        self._typed: list[dict[str, bool]] = []
+        self._states = np.zeros((0, len(ANSWER_TYPES)), dtype=bool)  # sentence x ANSWER_TYPES: states that type
+        self._typed_states = np.zeros((0, len(TYPED_KEYS)), dtype=bool)  # sentence x TYPED_KEYS
 
     def _ensure_tokens(self) -> None:
         if self._tokens is not None:
@@ -128,8 +129,12 @@ class FeatureBuilder:
             self._words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
             self._words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
         plain = [CITE_RE.sub(" ", s.text) for s in self.sentences]
-        self._types = [{t: bool(p.search(text)) for t, p in STATES.items()} for text in plain]
-        self._typed = [{t: bool(p.search(text)) for t, p in TYPED_STATES.items()} for text in plain]
+        shape = (len(plain), len(ANSWER_TYPES))
+        self._states = np.array([[bool(STATES[t].search(x)) for t in ANSWER_TYPES] for x in plain], dtype=bool)
+        self._states = self._states.reshape(shape)
+        self._typed_states = np.array(
+            [[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool
+        ).reshape(len(plain), len(TYPED_KEYS))
 
     def unknown_terms(self, question: str) -> list[str]:
         """The question's content words found nowhere in the documents (nor as a known stem)."""
@@ -138,13 +143,11 @@ class FeatureBuilder:
         stems = tokenize(words) if words else []
         return [w for w, st in zip(words, stems) if w not in self._words and not any(t in self._corpus_df for t in st)]
 
-    @staticmethod
-    def _idf_overlap(idf: dict[str, float], toks: set[str]) -> float:
-        total = sum(idf.values())
-        return sum(w for t, w in idf.items() if t in toks) / total if total else 0.0
-
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order)."""
+        """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
+
+        Word features are computed for all candidates at once: a candidates x question-terms
+        matrix of which terms each sentence (and its section title) contains."""
         question, search_text, q_vec, audience = asked.question, asked.search_text, asked.vector, asked.audience
         passages, focus, focus_vec = list(asked.passages), asked.focus, asked.focus_vec
         if self.vectors is None or not passages:
@@ -162,20 +165,39 @@ class FeatureBuilder:
         ]
         if not pairs:
             return [], np.zeros((0, len(FEATURES)))
-        pool = sorted({sid for _, sid in pairs})
+        aspect = focus or Focus()
+        split, groups = aspect.split, aspect.groups
+        sids = [sid for _, sid in pairs]
+        cands = [self.sentences[sid] for sid in sids]
+        toks = [self._tokens[sid] for sid in sids]
+        seen = [t | self._title_tokens.get(s.section, set()) for t, s in zip(toks, cands, strict=True)]
+        # the question's terms (own, expanded, focus groups), sorted: sums add in one order in every process
+        terms = sorted(exp_t.union(*groups))
+        has = np.array([[t in tk for t in terms] for tk in toks], dtype=bool).reshape(len(pairs), len(terms))
+        has_title = np.array([[t in sk for t in terms] for sk in seen], dtype=bool).reshape(len(pairs), len(terms))
+        own_col = np.array([t in own_t for t in terms], dtype=bool)
+        exp_col = np.array([t in exp_t for t in terms], dtype=bool)
+        pool = sorted(set(sids))
         n = len(pool)
-        # sorted: the IDF sums below add in one order in every process (string hashing varies)
-        pool_df = {t: sum(t in self._tokens[sid] for sid in pool) for t in sorted(exp_t)}
-        local = {t: math.log(1 + n / (1 + pool_df[t])) for t in sorted(exp_t)}
+        in_pool = np.array([[t in self._tokens[sid] for t in terms] for sid in pool], dtype=bool)
+        pool_df = dict(zip(terms, in_pool.sum(axis=0).tolist(), strict=True))
+        local = np.array([math.log(1 + n / (1 + pool_df[t])) for t in terms])
         n_corpus = len(self._tokens)
-        corpus = {t: math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in sorted(exp_t)}
-        local_own = {t: local[t] for t in sorted(own_t)}
-        corpus_own = {t: corpus[t] for t in sorted(own_t)}
-        present = [df for t, df in pool_df.items() if df >= 1 and t in own_t]
+        corpus = np.array([math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in terms])
+
+        def overlap(idf: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            """The IDF-weighted share of the ``cols`` terms each candidate contains."""
+            total = float(idf[cols].sum())
+            return has[:, cols].astype(float) @ idf[cols] / total if total else np.zeros(len(pairs))
+
+        present = [pool_df[t] for t in terms if pool_df[t] >= 1 and t in own_t]
         rarest = min(present) if present else 0
-        rare = {t for t in own_t if pool_df.get(t) == rarest} if 1 <= rarest <= 2 else set()
+        rare = np.array([t in own_t and pool_df[t] == rarest for t in terms], dtype=bool) & (1 <= rarest <= 2)
         asks = asked_types(question)
+        asks_vec = np.array([asks[t] for t in ANSWER_TYPES], dtype=bool)
+        states = self._states[sids]
         typed = typed_asks(question)
+        typed_cols = [TYPED_KEYS.index(t) for t in typed]
         q_words = set(re.findall(r"[a-z0-9]+", question.lower()))
         unknown = self.unknown_terms(question)
         n_content = max(1, len(content_words(question)))
@@ -185,78 +207,80 @@ class FeatureBuilder:
             i: float(np.asarray(self.index.chunk_vectors[rows[passages[i].chunk.chunk_id]]) @ q_vec) for i in p_ids
         }
         top_score = max(float(passages[i].score) for i in p_ids) or 1.0
-        cand_vecs = self.vectors[[sid for _, sid in pairs]]
+        cand_vecs = self.vectors[sids]
         sims = cand_vecs @ q_vec
-        aspect = focus or Focus()
-        split = aspect.split
         focus_sims = cand_vecs @ focus_vec if split and focus_vec is not None else sims
-        groups = aspect.groups
-        for g in groups:
-            for t in g:
-                if t not in pool_df:
-                    pool_df[t] = sum(t in self._tokens[sid] for sid in pool)
         seen_any = set().union(
             *(self._tokens[sid] | self._title_tokens.get(self.sentences[sid].section, set()) for sid in pool)
         )
-        asked = groups if split else tuple(frozenset([t]) for t in own_t)
-        unsupported = sum(not (g & seen_any) for g in asked) / max(1, len(asked))
-        group_w = [max(math.log(1 + n / (1 + pool_df[t])) for t in g) for g in groups]
-        group_total = sum(group_w) or 1.0
-        out = np.zeros((len(pairs), len(FEATURES)))
+        asked_groups = groups if split else tuple(frozenset([t]) for t in own_t)
+        unsupported = sum(not (g & seen_any) for g in asked_groups) / max(1, len(asked_groups))
         own_n = max(1, len(own_t))
-        for j, (i, sid) in enumerate(pairs):
-            s = self.sentences[sid]
-            p = passages[i]
-            toks = self._tokens[sid]
-            title = self._title_tokens.get(s.section, set())
-            types = self._types[sid]
-            plain = p.meta.doc_type == "plain-language article"
-            row = [
-                float(sims[j]),
-                chunk_cos[i],
-                self._idf_overlap(local_own, toks),
-                self._idf_overlap(local, toks),
-                self._idf_overlap(corpus_own, toks),
-                self._idf_overlap(corpus, toks),
-                len(own_t & toks) / own_n,
-                len(own_t & (toks | title)) / own_n,
-                len(toks - exp_t) / max(1, len(toks)),
-                1.0 / (1 + i),
-                float(p.score) / top_score,
-                math.log(1 + len(toks)),
-                float(bool(rare & toks)),
-                float(bool(own_t) and own_t <= (toks | title)),
-                *[float(asks[t]) for t in ANSWER_TYPES],
-                *[float(asks[t] and types[t]) for t in ANSWER_TYPES],
-                float(any(asks[t] and not types[t] for t in ANSWER_TYPES)),
-                float(bool(typed)),
-                float(all(self._typed[sid][t] for t in typed)),
-                unsupported,
-                float(unsupported > 0),
-                float(
+        lens = np.array([len(tk) for tk in toks], dtype=float)
+        own_hits, own_seen = has[:, own_col].sum(axis=1), has_title[:, own_col].sum(axis=1)
+        plain = np.array([passages[i].meta.doc_type == "plain-language article" for i, _ in pairs])
+        parent = audience is Audience.PARENT
+        same_doc = np.array([bool(context.doc_id) and passages[i].chunk.doc_id == context.doc_id for i, _ in pairs])
+        table = np.array([s.kind is SentenceKind.TABLE_ROW for s in cands])
+        col: dict[str, np.ndarray | float] = {
+            "cos": sims,
+            "chunk_cos": np.array([chunk_cos[i] for i, _ in pairs]),
+            "local_own": overlap(local, own_col),
+            "local_exp": overlap(local, exp_col),
+            "corpus_own": overlap(corpus, own_col),
+            "corpus_exp": overlap(corpus, exp_col),
+            "cover": own_hits / own_n,
+            "cover_title": own_seen / own_n,
+            "novelty": (lens - has[:, exp_col].sum(axis=1)) / np.maximum(1, lens),
+            "inv_rank": np.array([1.0 / (1 + i) for i, _ in pairs]),
+            "retrieval_rel": np.array([float(passages[i].score) / top_score for i, _ in pairs]),
+            "len_log": np.log1p(lens),
+            "focus": has[:, rare].any(axis=1),
+            "all_covered": float(bool(own_t)) * (own_seen == len(own_t)),
+            "type_missing": (asks_vec & ~states).any(axis=1),
+            "typed_asked": float(bool(typed)),
+            "typed_agrees": self._typed_states[sids][:, typed_cols].all(axis=1),
+            "unsupported": unsupported,
+            "unsupported_any": float(unsupported > 0),
+            "row_key": np.array(
+                [
                     s.kind is SentenceKind.TABLE_ROW and bool(row_key(s.readable)) and row_key(s.readable) <= q_words
-                ),
-                len(unknown) / n_content,
-                float(bool(unknown)),
-                float(s.kind is SentenceKind.TABLE_ROW),
-                float(plain),
-                float(plain and audience is Audience.PARENT),
-                float(audience is Audience.PARENT),
-                float(context.followup),
-                float(bool(context.doc_id) and p.chunk.doc_id == context.doc_id),
-                float(bool(context.section) and p.chunk.doc_id == context.doc_id and s.section == context.section),
-            ]
-            if split:
-                seen = toks | title
-                hit = [bool(g & toks) for g in groups]
-                hit_title = [bool(g & seen) for g in groups]
-                f_cover, f_cover_title = sum(hit) / len(groups), sum(hit_title) / len(groups)
-                f_local = sum(w for w, h in zip(group_w, hit, strict=True) if h) / group_total
-                topic_only = float(bool(aspect.topic & toks) and not any(hit_title))
-            else:
-                f_cover, f_cover_title, f_local, topic_only = row[6], row[7], row[3], 0.0
-            row += [float(split), f_cover, f_cover_title, f_local, topic_only, float(focus_sims[j])]
-            out[j, : len(row)] = row
+                    for s in cands
+                ]
+            ),
+            "unknown_terms": len(unknown) / n_content,
+            "unknown_any": float(bool(unknown)),
+            "table_row": table,
+            "plain_doc": plain,
+            "plain_parent": plain & parent,
+            "parent": float(parent),
+            "followup": float(context.followup),
+            "same_doc": same_doc,
+            "same_section": same_doc
+            & np.array([bool(context.section) and s.section == context.section for s in cands]),
+            "focus_split": float(split),
+            "focus_cos": focus_sims,
+        }
+        for k, t in enumerate(ANSWER_TYPES):
+            col[f"asks_{t}"] = float(asks[t])
+            col[f"match_{t}"] = asks[t] & states[:, k]
+        if split:
+            index_of = {t: k for k, t in enumerate(terms)}
+            members = [[index_of[t] for t in g] for g in groups]
+            hit = np.column_stack([has[:, m].any(axis=1) for m in members])
+            hit_title = np.column_stack([has_title[:, m].any(axis=1) for m in members])
+            group_w = np.array([max(local[m]) for m in members])
+            col["focus_cover"] = hit.mean(axis=1)
+            col["focus_cover_title"] = hit_title.mean(axis=1)
+            col["focus_local"] = hit.astype(float) @ group_w / (float(group_w.sum()) or 1.0)
+            topic = np.array([not aspect.topic.isdisjoint(tk) for tk in toks])
+            col["topic_only"] = topic & ~hit_title.any(axis=1)
+        else:
+            col["focus_cover"], col["focus_cover_title"] = col["cover"], col["cover_title"]
+            col["focus_local"], col["topic_only"] = col["local_exp"], 0.0
+        out = np.zeros((len(pairs), len(FEATURES)))
+        for k, name in enumerate(FEATURES[: len(FEATURES) - len(RELATIVE)]):
+            out[:, k] = col[name]
         base = [FEATURES.index(f) for f in RELATIVE]
         out[:, len(FEATURES) - len(RELATIVE) :] = out[:, base] - out[:, base].max(axis=0)
         return pairs, out
