@@ -5,6 +5,7 @@ the passages they were found in: the answer, and up to two alternatives from oth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .answering import Candidate, alternatives
 from .index import Index
@@ -42,4 +43,20 @@ def alternative_quotes(
     return tuple(
         Alternative(text=q.text, passage=q.passage, start=q.start, end=q.end, score=q.score, display=q.display)
         for q in quotes
+    )
+
+
+def shown_passages(
+    passages: Sequence[Passage], k: int, answer: Answer | None, alternatives: Sequence[Alternative]
+) -> tuple[tuple[Passage, ...], Answer | None, tuple[Alternative, ...]]:
+    """The first ``k`` passages and any later one that the answer or an alternative quotes (the
+    answer may come from deeper than the passages a user asked to see), in retrieval order, with
+    the quotes' passage indices pointing into that list."""
+    cited = {q.passage for q in (answer, *alternatives) if q is not None}
+    keep = [i for i in range(len(passages)) if i < k or i in cited]
+    at = {old: new for new, old in enumerate(keep)}
+    return (
+        tuple(passages[i] for i in keep),
+        None if answer is None else replace(answer, passage=at[answer.passage]),
+        tuple(replace(a, passage=at[a.passage]) for a in alternatives),
     )

@@ -159,9 +159,9 @@ class Assistant:
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
-        found = self._search(query, k, retriever)
+        found = self._search(query, max(k, self.settings.answer_depth), retriever)
         choice = self._choose(query, found, audience)
-        return self._respond(prepared, query, choice, audience, retriever, t0)
+        return self._respond(prepared, query, choice, audience, retriever, t0, k)
 
     def retrieve(
         self,
@@ -261,10 +261,11 @@ class Assistant:
         audience: Audience,
         retriever: Retriever,
         t0: float,
+        k: int,
     ) -> Response:
         from .abstention import should_abstain
         from .glossary import cited, find_terms
-        from .quotes import alternative_quotes, answer_quote
+        from .quotes import alternative_quotes, answer_quote, shown_passages
 
         passages = choice.passages
         fact = self._document_fact(query, passages)
@@ -277,6 +278,7 @@ class Assistant:
             abstained = should_abstain(choice.confidence, self.threshold)
             answer = None if abstained else answer_quote(self.index, best, passages)
             alternatives = () if abstained else alternative_quotes(self.index, choice.ranked, passages)
+        passages, answer, alternatives = shown_passages(passages, k, answer, alternatives)
         notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
         return Response(
             question=prepared.original,

@@ -28,6 +28,7 @@ import pytest
 from conftest import free_port, stop_process
 
 from assistant.evaluation.bench import serve_command
+from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 QA = ROOT / "evals" / "train.jsonl"
@@ -123,9 +124,14 @@ def check_reply(reply, row) -> str | None:
         return "question or audience not echoed"
     if not isinstance(reply["abstained"], bool) or not isinstance(reply["passages"], list):
         return "bad types"
+    ranks = [p.get("rank") for p in reply["passages"]]
     for i, p in enumerate(reply["passages"], 1):
-        if not PASSAGE_KEYS <= set(p) or p["rank"] != i or not p["citation"] or not p["text"]:
+        # the first k passages in order, then any deeper one a quote comes from
+        if not PASSAGE_KEYS <= set(p) or not p["citation"] or not p["text"]:
             return f"bad passage {i}"
+    shown = Settings().k
+    if ranks[:shown] != list(range(1, min(len(ranks), shown) + 1)) or ranks != sorted(set(ranks)):
+        return f"bad passage ranks {ranks}"
     answer = reply["answer"]
     if answer is None:
         if not reply["abstained"] or not reply["message"]:
