@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,6 +110,7 @@ class FeatureBuilder:
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
         self._tokens: list[set[str]] | None = None
+        self._lock = threading.Lock()
         self._title_tokens: dict[str, set[str]] = {}
         self._corpus_df: dict[str, int] = {}
         self._words: set[str] = set()
@@ -116,25 +118,35 @@ class FeatureBuilder:
         self._typed_states = np.zeros((0, len(TYPED_KEYS)), dtype=bool)  # sentence x TYPED_KEYS
 
     def _ensure_tokens(self) -> None:
+        """Token sets, document frequencies and stated answer types of every sentence, made once.
+        A server answers on several threads: they are built under a lock and published together,
+        ``_tokens`` last, so that no thread sees them half made."""
         if self._tokens is not None:
             return
-        texts = [s.text for s in self.sentences]
-        self._tokens = [set(t) for t in tokenize(texts)] if texts else []
-        titles = sorted({s.section for s in self.sentences})
-        self._title_tokens = dict(zip(titles, (set(t) for t in tokenize(titles)))) if titles else {}
-        for toks in self._tokens:
-            for t in toks:
-                self._corpus_df[t] = self._corpus_df.get(t, 0) + 1
-        for doc in self.index.documents.values():
-            self._words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
-            self._words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
-        plain = [CITE_RE.sub(" ", s.text) for s in self.sentences]
-        shape = (len(plain), len(ANSWER_TYPES))
-        self._states = np.array([[bool(STATES[t].search(x)) for t in ANSWER_TYPES] for x in plain], dtype=bool)
-        self._states = self._states.reshape(shape)
-        self._typed_states = np.array(
-            [[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool
-        ).reshape(len(plain), len(TYPED_KEYS))
+        with self._lock:
+            if self._tokens is not None:
+                return
+            texts = [s.text for s in self.sentences]
+            tokens = [set(t) for t in tokenize(texts)] if texts else []
+            titles = sorted({s.section for s in self.sentences})
+            title_tokens = dict(zip(titles, (set(t) for t in tokenize(titles)))) if titles else {}
+            corpus_df: dict[str, int] = {}
+            for toks in tokens:
+                for t in toks:
+                    corpus_df[t] = corpus_df.get(t, 0) + 1
+            words: set[str] = set()
+            for doc in self.index.documents.values():
+                words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
+                words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
+            plain = [CITE_RE.sub(" ", s.text) for s in self.sentences]
+            self._states = np.array(
+                [[bool(STATES[t].search(x)) for t in ANSWER_TYPES] for x in plain], dtype=bool
+            ).reshape(len(plain), len(ANSWER_TYPES))
+            self._typed_states = np.array(
+                [[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool
+            ).reshape(len(plain), len(TYPED_KEYS))
+            self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
+            self._tokens = tokens
 
     def unknown_terms(self, question: str) -> list[str]:
         """The question's content words found nowhere in the documents (nor as a known stem)."""
