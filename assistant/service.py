@@ -170,14 +170,16 @@ class Assistant:
         k: int | None = None,
         retriever: Retriever | str = Retriever.HYBRID,
     ) -> tuple[Passage, ...]:
-        """The passages ``ask`` would answer from, by the same steps, without choosing an answer
-        (what ``assistant beir`` ranks documents by)."""
+        """The first ``k`` passages ``ask`` searches (the ones it shows, before any deeper passage
+        a quote comes from), by the same steps, without choosing an answer (what ``assistant
+        beir`` ranks documents by)."""
         prepared = prepare_question(question, self.settings.max_question_chars)
         if not prepared.text:
             return ()
         self._load()
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
-        return self._search(query, self.settings.k if k is None else int(k), Retriever.parse(retriever)).passages
+        k = self.settings.k if k is None else int(k)
+        return self._search(query, max(k, self.settings.answer_depth), Retriever.parse(retriever)).passages[:k]
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
         """The question as ``ask`` searches it: standalone, expanded, with its vector."""
