@@ -146,10 +146,14 @@ WHO_FIELDS = ("first_author", "last_author", "authors")
 
 
 def asked_field(question: str) -> str | None:
+    """The document detail the question asks for (the first form in FIELDS that matches and, for
+    the authors, asks for people), else None."""
     for name, pattern in FIELDS:
-        if pattern.search(question):
-            who = name in WHO_FIELDS
-            return None if who and (AUTHORS_SAY_RE.search(question) or not WHO_ASK_RE.search(question)) else name
+        if not pattern.search(question):
+            continue
+        if name in WHO_FIELDS and (AUTHORS_SAY_RE.search(question) or not WHO_ASK_RE.search(question)):
+            continue  # "the authors" named, not asked for: maybe another detail ("…the journal the authors used")
+        return name
     return None
 
 

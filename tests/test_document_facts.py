@@ -23,6 +23,7 @@ def test_question_forms_are_detected_without_topic_words():
     assert asked_field("Name the authors of the necrosis report") == "authors"
     assert asked_field("There is a part written by the mother. How did she feel?") is None
     assert asked_field("Why was the girl moved to the authors' hospital?") is None
+    assert asked_field("In which journal did the authors report this case?") == "journal"
     assert asked_field("Which institution are the authors of this report from?") == "affiliation"
 
 
