@@ -20,8 +20,9 @@ def test_shipped_threshold_comes_from_training():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (issue 10): regressed when answers came to be chosen fr"
-    "om the top 20 passages instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker weighs the candidates differently): "
+    reason="open (issue 10): regressed when answers came to be chosen from the top 20 passages "
+    "instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker "
+    "weighs the candidates differently): "
     "confidence 0.60 against the threshold 0.55",
 )
 def test_near_miss_with_a_term_the_documents_never_use_abstains(assistant):

@@ -19,8 +19,9 @@ def test_answer_contains_50_percent(assistant):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (issue 10): regressed when answers came to be chosen fr"
-    "om the top 20 passages instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker weighs the candidates differently): "
+    reason="open (issue 10): regressed when answers came to be chosen from the top 20 passages "
+    "instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker "
+    "weighs the candidates differently): "
     "quotes 'Typical signs include delayed motor milestones ...'",
 )
 def test_answer_names_the_molar_tooth_sign(assistant):
@@ -142,8 +143,9 @@ def test_plain_words_question_finds_the_genes(assistant):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="open (issue 10): regressed when answers came to be chosen fr"
-    "om the top 20 passages instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker weighs the candidates differently): "
+    reason="open (issue 10): regressed when answers came to be chosen from the top 20 passages "
+    "instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker "
+    "weighs the candidates differently): "
     "quotes 'If you suspect your child may be affected ...' (genetic counselling ranks third)",
 )
 def test_plain_words_about_inheritance_find_genetic_counselling(assistant):
