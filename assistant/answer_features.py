@@ -189,10 +189,9 @@ class FeatureBuilder:
         has_title = np.array([[t in sk for t in terms] for sk in seen], dtype=bool).reshape(len(pairs), len(terms))
         own_col = np.array([t in own_t for t in terms], dtype=bool)
         exp_col = np.array([t in exp_t for t in terms], dtype=bool)
-        pool = sorted(set(sids))
-        n = len(pool)
-        in_pool = np.array([[t in self._tokens[sid] for t in terms] for sid in pool], dtype=bool)
-        pool_df = dict(zip(terms, in_pool.sum(axis=0).tolist(), strict=True))
+        first = np.unique(sids, return_index=True)[1]  # one row per distinct sentence
+        n = len(first)
+        pool_df = dict(zip(terms, has[first].sum(axis=0).tolist(), strict=True))
         local = np.array([math.log(1 + n / (1 + pool_df[t])) for t in terms])
         n_corpus = len(self._tokens)
         corpus = np.array([math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in terms])
@@ -222,9 +221,7 @@ class FeatureBuilder:
         cand_vecs = self.vectors[sids]
         sims = cand_vecs @ q_vec
         focus_sims = cand_vecs @ focus_vec if split and focus_vec is not None else sims
-        seen_any = set().union(
-            *(self._tokens[sid] | self._title_tokens.get(self.sentences[sid].section, set()) for sid in pool)
-        )
+        seen_any = set().union(*seen)
         asked_groups = groups if split else tuple(frozenset([t]) for t in own_t)
         unsupported = sum(not (g & seen_any) for g in asked_groups) / max(1, len(asked_groups))
         own_n = max(1, len(own_t))

@@ -159,7 +159,7 @@ class Assistant:
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
-        found = self._search(query, max(k, self.settings.answer_depth), retriever)
+        found = self._search(query, k, retriever)
         choice = self._choose(query, found, audience)
         return self._respond(prepared, query, choice, audience, retriever, t0, k)
 
@@ -179,7 +179,7 @@ class Assistant:
         self._load()
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
         k = self.settings.k if k is None else int(k)
-        return self._search(query, max(k, self.settings.answer_depth), Retriever.parse(retriever)).passages[:k]
+        return self._search(query, k, Retriever.parse(retriever)).passages[:k]
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
         """The question as ``ask`` searches it: standalone, expanded, with its vector."""
@@ -221,7 +221,8 @@ class Assistant:
         )
 
     def _search(self, query: Query, k: int, retriever: Retriever) -> Retrieved:
-        hits, found = self._searcher.found(query.search, k, retriever)
+        """At least ``k`` passages, and as many as the answer is chosen from (``answer_depth``)."""
+        hits, found = self._searcher.found(query.search, max(k, self.settings.answer_depth), retriever)
         return Retrieved.of(self.index, hits, found)
 
     def focus_vector(self, query: Query, focus: Focus):

@@ -57,7 +57,7 @@ def collect(assistant, items, asker=None):
             continue
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)
-        found = assistant._search(query, max(10, assistant.settings.answer_depth), Retriever.HYBRID)
+        found = assistant._search(query, 10, Retriever.HYBRID)
         pairs, x = assistant._answerer.features(assistant.answer_query(query, found, Audience.parse(item.audience)))
         labels = np.array([item.answerable and contains_any(sentences[sid].text, item.answer) for _, sid in pairs])
         rows.append((item, pairs, x, labels, (found.top_bm25, found.top_dense)))
