@@ -33,3 +33,15 @@ def test_an_answer_from_deeper_than_k_is_shown_with_its_passage(assistant):
             assert q.text == r.passages[q.passage].chunk.text[q.start : q.end]
         deeper += r.passages[r.answer.passage].rank > 1
     assert deeper >= 1
+
+
+def test_a_quote_with_lost_dashes_reads_restored_and_stays_verbatim(assistant):
+    # the plain-language article lost its dashes in conversion; the quote shows them restored
+    r = assistant.ask("What happens when the cerebellum is smaller than expected?", audience="parent")
+    quotes = [q for q in (r.answer, *r.alternatives) if q is not None and "expectedwhat" in q.text]
+    assert quotes, [q.text for q in (r.answer, *r.alternatives) if q is not None]
+    for q in quotes:
+        assert q.text == r.passages[q.passage].chunk.text[q.start : q.end]  # verbatim, traceable
+        assert "expected—what" in q.readable and "expectedwhat" not in q.readable
+    assert "expectedwhat" in r.answer.text
+    assert "expected—what" in r.to_json()["answer"]["display"]
