@@ -153,6 +153,17 @@ def test_plain_words_about_inheritance_find_genetic_counselling(assistant):
     assert not r.abstained and "genetic counseling" in r.answer.text and "recurrence risk" in r.answer.text
 
 
+def test_plain_words_reach_the_documents_terms(assistant):
+    # everyday words a parent uses that the documents never do: the plain-word expansion
+    # (lay_terms.json, written from the documents' side) carries them to the documents' terms
+    r = assistant.ask("Will physio help my child's balance?", audience="parent")
+    assert "physical therapy" in r.search_text
+    assert not r.abstained and "physical" in r.answer.text and "balance" in r.answer.text
+    r = assistant.ask("Is the lump in the belly cancer?", audience="parent")
+    assert "tumor" in r.search_text and "mass" in r.search_text
+    assert not r.abstained and "malignant tumor" in r.answer.text
+
+
 def test_alternatives_are_distinct_from_the_answer(assistant):
     r = assistant.ask("What causes cerebellar hypoplasia?", audience="parent")
     assert not r.abstained and 1 <= len(r.alternatives) <= 2
