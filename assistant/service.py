@@ -87,20 +87,25 @@ class Assistant:
                     if index.model != self.settings.model:
                         raise AssistantError(f"index was built with {index.model}, not {self.settings.model}")
                     from .answering import Answerer
-                    from .retrieval import Searcher
 
-                    self._searcher = Searcher(
-                        index,
-                        self.settings.rrf_k,
-                        self.settings.candidates,
-                        self.settings.dense_weight,
-                        self.settings.focus_weight,
-                        self.settings.fusion,
-                        self.settings.feedback_weight,
-                    )
+                    self._searcher = self._make_searcher(index, self.settings)
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
+
+    @staticmethod
+    def _make_searcher(index, settings) -> Searcher:
+        from .retrieval import Searcher
+
+        return Searcher(
+            index,
+            settings.rrf_k,
+            settings.candidates,
+            settings.dense_weight,
+            settings.focus_weight,
+            settings.fusion,
+            settings.feedback_weight,
+        )
 
     def answering_with(self, models: AnswerModels, threshold: float) -> Assistant:
         """This assistant with other answer models and abstention threshold, sharing its index,
@@ -110,9 +115,22 @@ class Assistant:
 
         from .answering import Answerer
 
+        other = self.sharing(replace(self.settings, abstain_threshold=threshold))
+        other._answerer = Answerer(other.index, models)
+        return other
+
+    def sharing(self, settings) -> Assistant:
+        """An assistant with other retrieval and answering settings over this one's index and
+        encoder (the same model and documents), searching by the new settings."""
+        if (settings.model, settings.docs_dir, settings.index_dir) != (
+            self.settings.model,
+            self.settings.docs_dir,
+            self.settings.index_dir,
+        ):
+            raise ValueError("sharing keeps the model, documents and index; build another Assistant for others")
         index = self.index
-        other = Assistant(replace(self.settings, abstain_threshold=threshold), self.embedder, self._log)
-        other._index, other._searcher, other._answerer = index, self._searcher, Answerer(index, models)
+        other = Assistant(settings, self.embedder, self._log)
+        other._index, other._searcher, other._answerer = index, self._make_searcher(index, settings), self._answerer
         return other
 
     def warm_up(self) -> Assistant:
@@ -201,7 +219,7 @@ class Assistant:
 
     def _standalone(self, question: str, turns: Sequence[Turn]) -> Query:
         """The question made standalone from the earlier turns, expanded with the documents'
-        terms for plain words (for BM25), and its vector (of the standalone question itself: the
+        terms for plain words (for BM25; ``plain_words`` setting), and its vector (of the standalone question itself: the
         expansion made it longer and no better on evals/train.jsonl). Only the new turn's own words
         are expanded: the topic carried over from earlier turns is added once, unexpanded, so that
         its synonyms do not drown the new aspect (which also leads the focus-only BM25 list)."""
@@ -210,7 +228,10 @@ class Assistant:
 
         text = standalone(question, turns)
         carried = carried_topic(question, turns)
-        search_text = f"{expand(question)} ({carried})" if carried else expand(text)
+        if not self.settings.plain_words:
+            search_text = f"{question} ({carried})" if carried else text
+        else:
+            search_text = f"{expand(question)} ({carried})" if carried else expand(text)
         return Query(
             text=text,
             search_text=search_text,

@@ -63,6 +63,9 @@ class Settings:
     fusion: str = "rrf"
     # Rocchio feedback: the question's vector plus this times the mean of the first fused chunks' (0: off)
     feedback_weight: float = 0.0
+    # expand plain words in questions with the documents' terms (lay_terms.json, written for the seed
+    # documents); ``assistant beir --tune-split`` may turn it off for another corpus
+    plain_words: bool = True
     # candidate sentences come from the top ``answer_depth`` passages, whatever k (the passages shown)
     # is; 20 on the validation set (724 + 203 turns): answer@1 0.579 (5), 0.586 (12), 0.596 (20), 0.599 (30)
     answer_depth: int = 20
@@ -85,6 +88,7 @@ class Settings:
         "focus_weight",
         "fusion",
         "feedback_weight",
+        "plain_words",
         "answer_depth",
         "abstain_threshold",
     )
@@ -100,6 +104,8 @@ class Settings:
             raise ValueError(f"fusion must be rrf or score, got {self.fusion!r}")
         if self.feedback_weight < 0:
             raise ValueError(f"feedback_weight must be >= 0, got {self.feedback_weight}")
+        if not isinstance(self.plain_words, bool):
+            raise ValueError(f"plain_words must be true or false, got {self.plain_words!r}")
         if self.max_question_chars < 10:
             raise ValueError("max_question_chars must be at least 10")
 

@@ -4,6 +4,8 @@ term is left as it is."""
 import json
 from importlib import resources
 
+import pytest
+
 from assistant.lay_terms import expand, expansions
 
 
@@ -30,3 +32,18 @@ def test_plain_words_add_document_terms():
 def test_no_expansion_without_plain_words():
     assert expand("What did perfusion SPECT show?") == "What did perfusion SPECT show?"
     assert expansions("") == []
+
+
+def test_the_plain_words_setting_turns_the_expansion_off(assistant):
+    # a setting (as `assistant beir --tune-split` may write it for another corpus); the same index
+    from dataclasses import replace
+
+    question = "Will physio help my child's balance?"
+    assert "physical therapy" in assistant.query(question).search_text
+    plain = assistant.sharing(replace(assistant.settings, plain_words=False))
+    assert plain.index is assistant.index
+    assert plain.query(question).search_text == question
+    r = plain.ask(question)
+    assert r.search_text == question and r.passages
+    with pytest.raises(ValueError, match="keeps the model"):
+        assistant.sharing(replace(assistant.settings, model="other"))

@@ -12,6 +12,8 @@ def test_bad_values_are_refused():
         Settings(k=0)
     with pytest.raises(ValueError, match="model"):
         Settings(model=" ")
+    with pytest.raises(ValueError, match="plain_words must be true or false"):
+        Settings(plain_words="no")
 
 
 def test_settings_file_round_trip_and_unknown_keys(tmp_path):

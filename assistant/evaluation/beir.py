@@ -11,8 +11,8 @@ while the corpus and settings are unchanged), and every query is asked through
 document scores its best chunk: documents are ranked by their first chunk in the passage list.
 
 Settings are the assistant's own (``--settings PATH`` to load others). ``--tune-split SPLIT``
-picks the fusion (RRF or z-scored scores), the dense weight, the RRF constant and the feedback
-weight on SPLIT (never the reported one) from the same candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
+picks the fusion (RRF or z-scored scores), the dense weight, the RRF constant, the focus and
+feedback weights and whether plain words are expanded on SPLIT (never the reported one) from the same candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
 ``ask``, ``serve`` and ``eval`` load with ``--settings``, and reports the split with them.
 ``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for trec_eval, ir-measures or ranx.
 Metrics (nDCG@10 with graded gains, recall@100, MRR@10) are trec_eval's, as BEIR computes them,
@@ -41,7 +41,8 @@ SCORE_DENSE_WEIGHTS = (0.7, 1.0, 1.5, 2.0, 3.0)  # for fusion "score" (no rrf_k)
 FOCUS_WEIGHTS = (0.0, 0.3, 0.6)  # the focus-words BM25 list (focus.py)
 FEEDBACK_WEIGHTS = (0.0, 0.5, 1.0)
 FEEDBACK_FROM = 3  # the best points of a round that the next round varies
-TUNED = ("fusion", "dense_weight", "rrf_k", "focus_weight", "feedback_weight")
+FUSED = ("fusion", "dense_weight", "rrf_k", "focus_weight", "feedback_weight")  # what Searcher.rank takes
+TUNED = (*FUSED, "plain_words")
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     "scifact": {
@@ -96,11 +97,11 @@ def write_trec_run(path: Path, run: Run, tag: str) -> None:
                 fh.write(f"{qid} Q0 {doc_id} {rank} {value:.6f} {tag}\n")
 
 
-def grid_points(current_rrf_k: int, current_focus: float = 0.3) -> list[dict[str, Any]]:
-    """The first round of ``tune``, without feedback, at the current focus weight: RRF with each
-    dense weight and constant, and score fusion with each of its dense weights (rrf_k unused,
-    kept as it is)."""
-    base = {"focus_weight": current_focus, "feedback_weight": 0.0}
+def grid_points(current_rrf_k: int, current_focus: float = 0.3, plain_words: bool = True) -> list[dict[str, Any]]:
+    """The first round of ``tune``, without feedback, at the current focus weight and expansion:
+    RRF with each dense weight and constant, and score fusion with each of its dense weights
+    (rrf_k unused, kept as it is)."""
+    base = {"focus_weight": current_focus, "feedback_weight": 0.0, "plain_words": plain_words}
     points = [{"fusion": "rrf", "dense_weight": w, "rrf_k": k, **base} for w in DENSE_WEIGHTS for k in RRF_KS]
     points += [{"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, **base} for w in SCORE_DENSE_WEIGHTS]
     return points
@@ -121,33 +122,51 @@ def feedback_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**{key: p[key] for key in TUNED}, "feedback_weight": f} for p in best for f in FEEDBACK_WEIGHTS if f > 0]
 
 
+def plain_words_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last round: the best points so far with the plain-word expansion switched (it was
+    written for the seed documents and may only add noise to another corpus's questions)."""
+    return [{**{key: p[key] for key in TUNED}, "plain_words": not p["plain_words"]} for p in best]
+
+
 def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -> dict[str, Any]:
-    """The fusion, dense weight, RRF constant, focus weight and feedback weight with the best
-    nDCG@10 on these queries: the Searcher's candidate lists are taken once per query and fused
-    by its own ``rank`` for every point of the grid (``grid_points``); the other focus weights are
-    tried on the ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so
-    far (feedback searches again, so it is not tried on all)."""
+    """The fusion, dense weight, RRF constant, focus weight, feedback weight and plain-word
+    expansion with the best nDCG@10 on these queries: the Searcher's candidate lists are taken
+    once per query (and once more without the expansion, or with it) and fused by its own ``rank``
+    for every point of the grid (``grid_points``); the other focus weights are tried on the
+    ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so far (feedback
+    searches again, so it is not tried on all), then the other expansion on the best points."""
+    from dataclasses import replace
+
     searcher = assistant.searcher
     k = depth * CHUNKS_PER_DOC
-    found = {}
-    for qid, text in queries.items():
-        query = assistant.query(text)
-        found[qid] = searcher.candidates(query.search, searcher.pool_size(k))
+    s = assistant.settings
+    askers = {s.plain_words: assistant, not s.plain_words: assistant.sharing(replace(s, plain_words=not s.plain_words))}
+    found: dict[bool, dict[str, Any]] = {}
+
+    def lists(plain_words: bool) -> dict[str, Any]:
+        if plain_words not in found:
+            asker = askers[plain_words]
+            found[plain_words] = {
+                qid: searcher.candidates(asker.query(text).search, searcher.pool_size(k))
+                for qid, text in queries.items()
+            }
+        return found[plain_words]
 
     def measured(point: dict[str, Any]) -> dict[str, Any]:
+        fuse = {key: point[key] for key in FUSED}
         rankings = {
-            qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id for h in searcher.rank(c, k, **point)))[:depth]
-            for qid, c in found.items()
+            qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id for h in searcher.rank(c, k, **fuse)))[:depth]
+            for qid, c in lists(point["plain_words"]).items()
         }
         return {**point, **score(as_run(rankings), qrels)}
 
     def best_points() -> list[dict[str, Any]]:
         return sorted(grid, key=lambda g: -g["ndcg@10"])[:FEEDBACK_FROM]
 
-    grid = [measured(p) for p in grid_points(assistant.settings.rrf_k, assistant.settings.focus_weight)]
+    grid = [measured(p) for p in grid_points(s.rrf_k, s.focus_weight, s.plain_words)]
     grid += [measured(p) for p in focus_points(best_points())]
     grid += [measured(p) for p in feedback_points(best_points())]
-    s = assistant.settings
+    grid += [measured(p) for p in plain_words_points(best_points())]
     best = max(
         grid,
         key=lambda g: (
@@ -156,6 +175,7 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
             -abs(g["dense_weight"] - s.dense_weight),
             -abs(g["focus_weight"] - s.focus_weight),
             -abs(g["feedback_weight"] - s.feedback_weight),
+            g["plain_words"] == s.plain_words,
         ),
     )
     return {"best": best, "grid": grid}
@@ -249,7 +269,8 @@ def format_table(out: dict[str, Any]) -> str:
         f"({out['index'].get('documents', '?')} documents, {out['index'].get('chunks', '?')} chunks); "
         f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
         f"settings: fusion {s.get('fusion', 'rrf')}, dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}, "
-        f"focus_weight {s.get('focus_weight', 0):g}, feedback_weight {s.get('feedback_weight', 0):g}"
+        f"focus_weight {s.get('focus_weight', 0):g}, feedback_weight {s.get('feedback_weight', 0):g}, "
+        f"plain_words {'on' if s.get('plain_words', True) else 'off'}"
         + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"),
         "",
     ]
