@@ -176,3 +176,24 @@ def test_trec_run_file_format(tmp_path):
     path = tmp_path / "r.trec"
     B.write_trec_run(path, B.as_run({"q": ["d3", "d1"]}), "tag")
     assert path.read_text().splitlines() == ["q Q0 d3 1 2.000000 tag", "q Q0 d1 2 1.000000 tag"]
+
+
+def test_the_table_says_where_its_settings_come_from():
+    from assistant.settings import Settings
+
+    own = Settings().file_values()
+    out = {
+        "dataset": "d",
+        "split": "test",
+        "queries": 1,
+        "index_seconds": 0.0,
+        "index": {},
+        "seconds": 0.0,
+        "cpu_seconds": 0.0,
+        "results": {},
+        "settings": own,
+    }
+    assert "(the assistant's own)" in B.format_table(out)
+    assert "(from --settings)" in B.format_table({**out, "settings": {**own, "dense_weight": 2.0}})
+    tuned = {**out, "settings": {**own, "dense_weight": 2.0}, "tuning": {"split": "dev"}}
+    assert "(tuned on dev)" in B.format_table(tuned)

@@ -262,6 +262,16 @@ def run(
     return out
 
 
+def _origin(out: dict[str, Any]) -> str:
+    """Where the reported settings come from: tuning, a settings file, or the assistant's defaults."""
+    if "tuning" in out:
+        return f"tuned on {out['tuning']['split']}"
+    from ..settings import Settings
+
+    own = Settings().file_values()
+    return "the assistant's own" if all(out["settings"].get(k) == v for k, v in own.items()) else "from --settings"
+
+
 def format_table(out: dict[str, Any]) -> str:
     s = out["settings"]
     lines = [
@@ -270,8 +280,7 @@ def format_table(out: dict[str, Any]) -> str:
         f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
         f"settings: fusion {s.get('fusion', 'rrf')}, dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}, "
         f"focus_weight {s.get('focus_weight', 0):g}, feedback_weight {s.get('feedback_weight', 0):g}, "
-        f"plain_words {'on' if s.get('plain_words', True) else 'off'}"
-        + (f" (tuned on {out['tuning']['split']})" if "tuning" in out else " (the assistant's own)"),
+        f"plain_words {'on' if s.get('plain_words', True) else 'off'}" + f" ({_origin(out)})",
         "",
     ]
     head = f"{'retriever':<12}{'nDCG@10':>9}{'recall@100':>12}{'MRR@10':>9}{'search s':>10}"
