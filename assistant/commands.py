@@ -102,9 +102,8 @@ def cmd_show(args) -> int:
     if args.json:
         print(json.dumps(ctx.__dict__, ensure_ascii=False))
         return 0
-    marked = (
-        ctx.text[: ctx.mark_start] + ">>>" + ctx.text[ctx.mark_start : ctx.mark_end] + "<<<" + ctx.text[ctx.mark_end :]
-    )
+    text, start, end = ctx.shown
+    marked = text[:start] + ">>>" + text[start:end] + "<<<" + text[end:]
     print(f"{ctx.title}\n{ctx.citation}\n\n{ctx.section}\n{'-' * len(ctx.section)}\n{marked}")
     return 0
 

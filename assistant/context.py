@@ -1,10 +1,12 @@
-"""A quote in its context: the whole section that holds it, with the quote marked."""
+"""A quote in its context: the whole section that holds it, with the quote marked, verbatim and
+in its readable form (table rows with their column names, lost dashes restored)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .citations import citation
+from .documents import Document, Section
 from .index import Index
 
 
@@ -19,6 +21,48 @@ class Context:
     mark_start: int  # the quote's span inside text
     mark_end: int
     citation: str
+    display: str = ""  # the section's readable form ("" when it reads as text)
+    display_mark: tuple[int, int] | None = None  # the quote's span inside display
+
+    @property
+    def shown(self) -> tuple[str, int, int]:
+        """(text to show, mark start, mark end): the readable form when there is one."""
+        if self.display and self.display_mark is not None:
+            return self.display, *self.display_mark
+        return self.text, self.mark_start, self.mark_end
+
+
+def readable_section(index: Index, doc: Document, section: Section, start: int, end: int):
+    """The section in its readable form (each sentence or table row as it reads, the text between
+    them with the document's repairs) and where doc offsets start..end fall in it; None when it
+    reads as the text, or when start or end is not a boundary of those pieces."""
+    units = sorted(
+        (s for s in index.sentences if s.doc_id == doc.doc_id and section.start <= s.start and s.end <= section.end),
+        key=lambda s: s.start,
+    )
+    pieces: list[tuple[int, int, str]] = []  # (doc start, doc end, readable)
+    pos = section.start
+    for u in units:
+        if u.start < pos:
+            continue
+        if u.start > pos:
+            pieces.append((pos, u.start, doc.readable(pos, u.start)))
+        pieces.append((u.start, u.end, u.readable))
+        pos = u.end
+    if pos < section.end:
+        pieces.append((pos, section.end, doc.readable(pos, section.end)))
+    display = "".join(r for _, _, r in pieces)
+    if display == doc.text[section.start : section.end]:
+        return None
+    at: dict[int, int] = {}
+    length = 0
+    for a, b, r in pieces:
+        at.setdefault(a, length)
+        length += len(r)
+        at[b] = length
+    if start not in at or end not in at:
+        return None
+    return display, (at[start], at[end])
 
 
 def section_context(index: Index, doc_id: str, at: int, end: int | None = None) -> Context:
@@ -39,6 +83,7 @@ def section_context(index: Index, doc_id: str, at: int, end: int | None = None) 
     else:
         start = at
     start, end = max(start, section.start), min(end, section.end)
+    readable = readable_section(index, doc, section, start, end)
     return Context(
         doc_id=doc_id,
         title=doc.meta.title,
@@ -47,4 +92,6 @@ def section_context(index: Index, doc_id: str, at: int, end: int | None = None) 
         mark_start=start - section.start,
         mark_end=end - section.start,
         citation=citation(doc.meta, section.title),
+        display=readable[0] if readable else "",
+        display_mark=readable[1] if readable else None,
     )

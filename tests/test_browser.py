@@ -189,12 +189,12 @@ def test_parent_question(page, hostile_assistant):
             break
         page.wait_for_timeout(100)
     assert chat_box["y"] <= answer_box["y"] < chat_box["y"] + chat_box["height"], (chat_box, answer_box)
-    # the answer reads with its lost dashes restored; the passage marks the verbatim slice
+    # the answer, the passage and the section read with lost dashes restored (the quote marked)
     assert squash(expected.answer.readable) in squash(reply.locator(".asst-answer").inner_text())
     rank = expected.passages[expected.answer.passage].rank
     assert f"[{rank}]" in reply.locator(".asst-answer .asst-cite").inner_text()
     assert reply.locator("mark").first.is_visible()
-    assert squash(reply.locator("mark").first.inner_text()) == squash(expected.answer.text)
+    assert squash(reply.locator("mark").first.inner_text()) == squash(expected.answer.readable)
     assert reply.get_by_text("not medical advice").is_visible()
     if expected.glossary:
         assert reply.get_by_text("Words explained").is_visible()
@@ -210,14 +210,14 @@ def test_parent_question(page, hostile_assistant):
     # the cited passage is open in its whole section, quote marked
     context = page.locator("#context")
     assert context.locator("mark").first.is_visible()
-    assert squash(expected.answer.text) in squash(context.locator("mark").first.inner_text())
+    assert squash(expected.answer.readable) in squash(context.locator("mark").first.inner_text())
     shot(page, "ui-parent")
     # pick another source: its whole section, the passage marked
     other = expected.passages[1 if expected.answer.passage == 0 else 0]
     page.locator("#source-picker input").click()
     page.get_by_role("option").filter(has_text=f"[{other.rank}] ").first.click()
     context.get_by_text(other.chunk.section, exact=True).first.wait_for(timeout=10_000)
-    assert squash(other.chunk.text)[:60] in squash(context.locator("mark").first.inner_text())
+    assert squash(other.chunk.readable)[:60] in squash(context.locator("mark").first.inner_text())
 
 
 def test_clinician_question(page, hostile_assistant):

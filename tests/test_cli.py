@@ -76,6 +76,10 @@ def test_show_prints_the_section_with_the_quote_marked(settings, assistant):
     assert out.returncode == 0, out.stderr
     assert ">>>The incidence rate is reported to be 0.18 cases per million" in out.stdout
     assert "Discussion" in out.stdout
+    row = next(s for s in assistant.index.sentences if s.text.startswith("ITPR1") and s.kind.value == "table_row")
+    out = run_cli("show", row.doc_id, "--at", str(row.start), "--docs", str(DOCS), "--index", str(settings.index_dir))
+    assert out.returncode == 0, out.stderr
+    assert f">>>{row.readable}<<<" in out.stdout and "Gene: CASK;" in out.stdout  # a table reads with its columns
 
 
 def test_build_reports_a_summary(tmp_path, docs_copy):

@@ -121,6 +121,23 @@ def answer_part(html: str) -> str:
 
 # -- answers of each kind -----------------------------------------------------------------------
 @pytest.mark.parametrize("audience", list(Audience))
+def test_a_passage_that_reads_otherwise_is_shown_readable_with_its_quote_marked(audience):
+    # a chunk whose table lost its cell separators reads with its rows' column names; the quote
+    # is marked where its readable form stands, and the CLI prints the readable passage too
+    readable = f"Table 1. Genes.\n{ROW_READABLE}\nGene: RELN; Mutation Type: Autosomal recessive; Phenotype: …"
+    shown = replace(PASSAGES[0], chunk=replace(PASSAGES[0].chunk, display=readable))
+    html = render.reply_html(response(TABLE_ANSWER, audience, passages=(shown, *PASSAGES[1:])))
+    assert set(re.findall(r"<mark>(.*?)</mark>", html)) == {render.esc(ROW_READABLE)}
+    assert render.esc(ROW) not in html and "Gene: RELN; Mutation Type" in html
+    text = render.reply_text(response(TABLE_ANSWER, audience, passages=(shown, *PASSAGES[1:])))
+    assert "Table 1. Genes. Gene: CASK; Mutation Type: X-linked" in text
+    # a readable form that does not hold the quote's: the verbatim passage, marked by offsets
+    other = replace(PASSAGES[0], chunk=replace(PASSAGES[0].chunk, display="Table 1. Something else."))
+    html = render.reply_html(response(TABLE_ANSWER, audience, passages=(other, *PASSAGES[1:])))
+    assert set(re.findall(r"<mark>(.*?)</mark>", html)) == {render.esc(ROW)}
+
+
+@pytest.mark.parametrize("audience", list(Audience))
 def test_table_row_answer_shows_cells_and_marks_the_verbatim_row(audience):
     html = render.reply_html(response(TABLE_ANSWER, audience))
     bubble = answer_part(html)

@@ -89,11 +89,28 @@ def _source_html(p: Passage, view: Reply) -> str:
         bits.append(_link(meta.source, meta.source))
     quotes = [(view.answer, "")] if view.answer else []
     quotes += [(q, "asst-alt") for q in view.alternatives]
-    spans = [(*q.span, css) for q, css in quotes if q.passage is p and q.span]
     return (
         f'<div class="asst-source"><div class="asst-source-head">{" · ".join(bits)}</div>'
-        f'<div class="asst-passage">{marked(p.chunk.text, spans)}</div></div>'
+        f'<div class="asst-passage">{passage_marked(p, quotes)}</div></div>'
     )
+
+
+def passage_marked(p: Passage, quotes: list[tuple[Quote, str]]) -> str:
+    """The passage as it reads (table rows with their column names, lost dashes restored) with
+    each of its quotes marked where the quote's readable form stands in it; verbatim, marked by
+    the quotes' offsets, when it reads as its text or a quote's readable form is not in it."""
+    mine = sorted(((q, css) for q, css in quotes if q.passage is p and q.span), key=lambda qc: qc[0].span)
+    if p.chunk.display:
+        spans, at = [], 0
+        for q, css in mine:
+            i = p.chunk.display.find(q.readable, at)
+            if i < 0:
+                break
+            spans.append((i, i + len(q.readable), css))
+            at = i + len(q.readable)
+        else:
+            return marked(p.chunk.display, spans)
+    return marked(p.chunk.text, [(*q.span, css) for q, css in mine])
 
 
 def _sources_html(view: Reply) -> str:
@@ -113,7 +130,7 @@ def _answer_html(q: Quote, audience: Audience) -> tuple[str, str]:
     label = f'<span class="asst-label">{esc(q.label)}:</span> ' if q.label else ""
     in_passage = ""
     if not q.label:  # a document detail is not a quote from the passage
-        in_passage = f'<div class="asst-passage">{marked(p.chunk.text, [(*q.span, "")] if q.span else [])}</div>'
+        in_passage = f'<div class="asst-passage">{passage_marked(p, [(q, "")])}</div>'
     if audience is Audience.CLINICIAN:
         text = esc(q.readable) if q.label else f"“{esc(q.readable)}”"
         head = (
@@ -187,13 +204,18 @@ def user_html(question: Any) -> str:
     return f'<span class="asst-user">{esc(text)}</span>'
 
 
+def _shown(ctx) -> tuple[str, list[tuple[int, int, str]]]:
+    text, start, end = ctx.shown
+    return text, [(start, end, "")]
+
+
 def context_html(ctx, reference: str = "") -> str:
     """Assistant.show(...) as HTML: the whole section with the quote marked."""
     return (
         f'<div class="asst-context"><h3>{esc(ctx.title)}</h3>'
         f'<p class="asst-ref">{esc(reference or ctx.citation)}</p>'
         f'<h4>{esc(ctx.section)}</h4><div class="asst-section-text">'
-        f"{marked(ctx.text, [(ctx.mark_start, ctx.mark_end, '')])}</div></div>"
+        f"{marked(*_shown(ctx))}</div></div>"
     )
 
 
@@ -223,7 +245,7 @@ def reply_text(resp: Response) -> str:
     if view.searched_for:
         lines.append(f"(searched as: {view.searched_for})")
     for p in view.passages:
-        text = " ".join(p.chunk.text.split())
+        text = " ".join(p.chunk.readable.split())
         cut = "…" if len(text) > TEXT_PASSAGE_CHARS else ""
         lines += [
             f"[{p.rank}] {p.citation} · {p.evidence} · score {p.score:.3f}",
