@@ -1,5 +1,5 @@
 """Lost dashes: how to read words an HTML-to-text conversion glued together ("expectedwhat"
--> "expected—what", "handeye" -> "hand-eye", "Lossoffunction" -> "Loss-of-function"), recorded as Repairs with offsets into the text,
+-> "expected—what", "handeye" -> "hand-eye"), recorded as Repairs with offsets into the text,
 which itself never changes."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ COMMON_ZIPF = 3.5  # each part of a split must be at least this common
 FUNCTION_ZIPF = 6.0  # "what", "from", "but", "are", "some", "like", "make": starts a new clause
 UNCLEAR_ZIPF = 5.7  # between the two ("does", "work"): could be either, so the token is left alone
 MAX_GLUED = 40  # longer tokens are not two words glued together
-JOINING = frozenset({"of", "to", "in", "and", "on", "for", "by"})  # the middle word of a compound
 EM_DASH = "—"
 WORD_RE = re.compile(r"(?<![\w'’‐‑-])[A-Za-z]+(?![\w'’‐‑-])")
 HYPHENATED_RE = re.compile(r"(?<![\w'’])([A-Za-z]+)[-‐‑]([A-Za-z]+)(?![\w'’‐‑-])")
@@ -79,22 +78,6 @@ def _word_splits(word: str) -> list[int]:
     return out
 
 
-def _compound(word: str) -> str | None:
-    """A three-word compound whose two hyphens were lost, joined by a small word ("Lossoffunction"
-    -> "Loss-of-function", "daytoday" -> "day-to-day"): the one split into a common word, a
-    joining word and a common word; None when there is no such split or more than one."""
-    found = [
-        f"{word[:i]}-{word[i:j]}-{word[j:]}"
-        for i in range(2, len(word) - 3)
-        for j in range(i + 2, min(i + 4, len(word) - 1))
-        if word[i:j].lower() in JOINING
-        and zipf(word[:i]) >= COMMON_ZIPF
-        and zipf(word[j:]) >= COMMON_ZIPF
-        and len(word) - j >= 2
-    ]
-    return found[0] if len(found) == 1 else None
-
-
 def _forms(pattern: re.Pattern[str], text: str) -> dict[str, set[int]]:
     """Word pairs written apart in the text, by their glued form: {"denovo": {2}} for "de‑novo"."""
     out: dict[str, set[int]] = {}
@@ -121,9 +104,6 @@ def _restore(
     cuts = sorted(spaced.get(lower, ()))
     if len(cuts) != 1 and frequency < ABSENT_ZIPF:
         cuts = _word_splits(word)
-        if not cuts:
-            compound = _compound(word)
-            return Repair(start, end, compound) if compound else None
     if len(cuts) != 1:
         return None
     dash = _dash(word[: cuts[0]], word[cuts[0] :])

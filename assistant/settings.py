@@ -11,7 +11,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # Bump when cleaning, chunking, embedded text or BM25 tokenisation change: built indexes go stale.
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 6
 
 
 def cache_dir() -> Path:

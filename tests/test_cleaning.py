@@ -219,21 +219,12 @@ def test_lost_dashes_are_recorded_as_repairs_not_rewrites():
     assert readings["handeye"] == "hand-eye" and readings["eyemovement"] == "eye-movement"
     assert readings["expectedwhat"] == "expected—what" and readings["Xlinked"] == "X-linked"
     assert readings["denovo"] == "de-novo"  # the article spells "de‑novo" in its FAQ
-    assert readings["Lossoffunction"] == "Loss-of-function"  # two hyphens lost around a joining word
     for kept in ("drugscan", "EveryLife", "CACNA", "TherapyFocused"):  # ambiguous, or a name
         assert kept not in readings, kept
     assert "handeye" in doc.text and "hand-eye" not in doc.text
     assert doc.readable(0, len(doc.text)).count("hand-eye coordination") == 1
     for path in (NECROSIS, OMS):  # correct text: nothing to put back
         assert cleaned(path).repairs == ()
-
-
-def test_a_compound_with_two_lost_hyphens_needs_one_split():
-    from assistant.repairs import _compound
-
-    assert _compound("Gainoffunction") == "Gain-of-function" and _compound("outofpocket") == "out-of-pocket"
-    assert _compound("information") is None and _compound("handeye") is None  # no joining word
-    assert _compound("stateoftheart") is None  # four words: not read
 
 
 def test_tables_and_repairs_round_trip_through_the_store():
