@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .answering import AnswerModels
     from .focus import Focus
     from .retrieval import Searcher
+    from .settings import Settings
 
 NOT_ANSWERED = "The documents don't answer this."
 NOT_MEDICAL_ADVICE = "This is information from the documents, not medical advice. Talk to your child's doctor."
@@ -119,7 +120,7 @@ class Assistant:
         other._answerer = Answerer(other.index, models)
         return other
 
-    def sharing(self, settings) -> Assistant:
+    def sharing(self, settings: Settings) -> Assistant:
         """An assistant with other retrieval and answering settings over this one's index and
         encoder (the same model and documents), searching by the new settings."""
         if (settings.model, settings.docs_dir, settings.index_dir) != (
@@ -219,8 +220,9 @@ class Assistant:
 
     def _standalone(self, question: str, turns: Sequence[Turn]) -> Query:
         """The question made standalone from the earlier turns, expanded with the documents'
-        terms for plain words (for BM25; ``plain_words`` setting), and its vector (of the standalone question itself: the
-        expansion made it longer and no better on evals/train.jsonl). Only the new turn's own words
+        terms for plain words (for BM25; unless the ``plain_words`` setting is off), and its vector
+        (of the standalone question itself: the expansion made it longer and no better on
+        evals/train.jsonl). Only the new turn's own words
         are expanded: the topic carried over from earlier turns is added once, unexpanded, so that
         its synonyms do not drown the new aspect (which also leads the focus-only BM25 list)."""
         from .conversation import answer_context, carried_topic, standalone

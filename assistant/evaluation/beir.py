@@ -12,8 +12,10 @@ document scores its best chunk: documents are ranked by their first chunk in the
 
 Settings are the assistant's own (``--settings PATH`` to load others). ``--tune-split SPLIT``
 picks the fusion (RRF or z-scored scores), the dense weight, the RRF constant, the focus and
-feedback weights and whether plain words are expanded on SPLIT (never the reported one) from the same candidate lists the Searcher fuses, writes them as a settings file (``--write-settings``) that
-``ask``, ``serve`` and ``eval`` load with ``--settings``, and reports the split with them.
+feedback weights and whether plain words are expanded, on SPLIT (never the reported one), from
+the same candidate lists the Searcher fuses; writes them as a settings file
+(``--write-settings``) that ``ask``, ``serve`` and ``eval`` load with ``--settings``; and reports
+the split with them.
 ``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for trec_eval, ir-measures or ranx.
 Metrics (nDCG@10 with graded gains, recall@100, MRR@10) are trec_eval's, as BEIR computes them,
 through ir-measures.

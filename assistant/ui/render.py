@@ -204,18 +204,14 @@ def user_html(question: Any) -> str:
     return f'<span class="asst-user">{esc(text)}</span>'
 
 
-def _shown(ctx) -> tuple[str, list[tuple[int, int, str]]]:
-    text, start, end = ctx.shown
-    return text, [(start, end, "")]
-
-
 def context_html(ctx, reference: str = "") -> str:
-    """Assistant.show(...) as HTML: the whole section with the quote marked."""
+    """Assistant.show(...) as HTML: the whole section as it reads, with the quote marked."""
+    text, start, end = ctx.shown
     return (
         f'<div class="asst-context"><h3>{esc(ctx.title)}</h3>'
         f'<p class="asst-ref">{esc(reference or ctx.citation)}</p>'
         f'<h4>{esc(ctx.section)}</h4><div class="asst-section-text">'
-        f"{marked(*_shown(ctx))}</div></div>"
+        f"{marked(text, [(start, end, '')])}</div></div>"
     )
 
 
