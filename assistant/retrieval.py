@@ -127,6 +127,19 @@ class Searcher:
         self._norm_text = [re.sub(r"\W+", " ", c.text.lower()).strip() for c in index.chunks]
         self._vocabulary = sorted(index.bm25.vocabulary)  # for the focus words' completions (focus.complete)
 
+    @classmethod
+    def from_settings(cls, index: Index, settings) -> Searcher:
+        """The Searcher the assistant's settings describe (fusion, weights, candidates per list)."""
+        return cls(
+            index,
+            settings.rrf_k,
+            settings.candidates,
+            settings.dense_weight,
+            settings.focus_weight,
+            settings.fusion,
+            settings.feedback_weight,
+        )
+
     @property
     def size(self) -> int:
         return len(self.index.chunks)

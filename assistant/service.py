@@ -88,25 +88,12 @@ class Assistant:
                     if index.model != self.settings.model:
                         raise AssistantError(f"index was built with {index.model}, not {self.settings.model}")
                     from .answering import Answerer
+                    from .retrieval import Searcher
 
-                    self._searcher = self._make_searcher(index, self.settings)
+                    self._searcher = Searcher.from_settings(index, self.settings)
                     self._answerer = Answerer(index)
                     self._index = index
         return self._index
-
-    @staticmethod
-    def _make_searcher(index, settings) -> Searcher:
-        from .retrieval import Searcher
-
-        return Searcher(
-            index,
-            settings.rrf_k,
-            settings.candidates,
-            settings.dense_weight,
-            settings.focus_weight,
-            settings.fusion,
-            settings.feedback_weight,
-        )
 
     def answering_with(self, models: AnswerModels, threshold: float) -> Assistant:
         """This assistant with other answer models and abstention threshold, sharing its index,
@@ -123,15 +110,13 @@ class Assistant:
     def sharing(self, settings: Settings) -> Assistant:
         """An assistant with other retrieval and answering settings over this one's index and
         encoder (the same model and documents), searching by the new settings."""
-        if (settings.model, settings.docs_dir, settings.index_dir) != (
-            self.settings.model,
-            self.settings.docs_dir,
-            self.settings.index_dir,
-        ):
+        if any(getattr(settings, f) != getattr(self.settings, f) for f in ("model", "docs_dir", "index_dir")):
             raise ValueError("sharing keeps the model, documents and index; build another Assistant for others")
+        from .retrieval import Searcher
+
         index = self.index
         other = Assistant(settings, self.embedder, self._log)
-        other._index, other._searcher, other._answerer = index, self._make_searcher(index, settings), self._answerer
+        other._index, other._searcher, other._answerer = index, Searcher.from_settings(index, settings), self._answerer
         return other
 
     def warm_up(self) -> Assistant:

@@ -13,6 +13,7 @@ import pytest
 
 from assistant.evaluation import beir as B
 from assistant.evaluation import beir_dataset as D
+from assistant.evaluation import beir_tuning as T
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs_src"
@@ -100,9 +101,9 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     values = json.loads(written.read_text())["settings"]
-    assert values["fusion"] in ("rrf", "score") and values["feedback_weight"] in B.FEEDBACK_WEIGHTS
+    assert values["fusion"] in ("rrf", "score") and values["feedback_weight"] in T.FEEDBACK_WEIGHTS
     assert values["plain_words"] in (True, False)
-    assert values["dense_weight"] in B.DENSE_WEIGHTS + B.SCORE_DENSE_WEIGHTS and values["rrf_k"] in B.RRF_KS
+    assert values["dense_weight"] in T.DENSE_WEIGHTS + T.SCORE_DENSE_WEIGHTS and values["rrf_k"] in T.RRF_KS
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["tuning"]["split"] == "dev" and 0 <= metrics["results"]["hybrid"]["ndcg@10"] <= 1
     asked = cli(
@@ -121,25 +122,6 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     bad.write_text(json.dumps({"dense_weigth": 1}))
     refused = cli("ask", "x", "--settings", str(bad), "--docs", str(folder), "--index", str(tmp_path / "plain"))
     assert refused.returncode == 2 and "dense_weigth" in refused.stderr
-
-
-def test_the_grid_holds_both_fusions_then_focus_then_feedback_then_plain_words_on_the_best():
-    points = B.grid_points(60, 0.3)
-    assert {p["fusion"] for p in points} == {"rrf", "score"} and {p["feedback_weight"] for p in points} == {0.0}
-    assert {p["focus_weight"] for p in points} == {0.3} and {p["plain_words"] for p in points} == {True}
-    assert all(p["rrf_k"] == 60 for p in points if p["fusion"] == "score")
-    assert len(points) == len({tuple(sorted(p.items())) for p in points})  # no point twice
-    best = [{**points[-1], "ndcg@10": 0.5}, {**points[0], "ndcg@10": 0.4}]
-    focus = B.focus_points(best)
-    assert len(focus) == 2 * (len(B.FOCUS_WEIGHTS) - 1) and all("ndcg@10" not in p for p in focus)
-    assert {p["focus_weight"] for p in focus} == set(B.FOCUS_WEIGHTS) - {0.3}
-    third = B.feedback_points(best)
-    assert {p["feedback_weight"] for p in third} == {f for f in B.FEEDBACK_WEIGHTS if f > 0}
-    assert len(third) == 2 * (len(B.FEEDBACK_WEIGHTS) - 1) and all("ndcg@10" not in p for p in third)
-    assert {p["fusion"] for p in third} == {"rrf", "score"}
-    last = B.plain_words_points(best)
-    assert [p["plain_words"] for p in last] == [False, False] and [p["fusion"] for p in last] == ["score", "rrf"]
-    assert all(set(p) == set(B.TUNED) for p in points + focus + third + last)
 
 
 def test_tuning_on_the_reported_split_is_refused(seed, tmp_path):

@@ -13,7 +13,7 @@ document scores its best chunk: documents are ranked by their first chunk in the
 Settings are the assistant's own (``--settings PATH`` to load others). ``--tune-split SPLIT``
 picks the fusion (RRF or z-scored scores), the dense weight, the RRF constant, the focus and
 feedback weights and whether plain words are expanded, on SPLIT (never the reported one), from
-the same candidate lists the Searcher fuses; writes them as a settings file
+the same candidate lists the Searcher fuses (``beir_tuning.py``); writes them as a settings file
 (``--write-settings``) that ``ask``, ``serve`` and ``eval`` load with ``--settings``; and reports
 the split with them.
 ``--run PATH`` writes a TREC run file (``qid Q0 docid rank score tag``) for trec_eval, ir-measures or ranx.
@@ -32,19 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..schema import Passage, Retriever
-from .beir_dataset import Dataset, Qrels
-
-DEPTH = 100  # documents ranked per query (recall@100 is the deepest metric)
-CHUNKS_PER_DOC = 3  # chunks asked for per ranked document, so DEPTH distinct documents remain
-METRICS = ("ndcg@10", "recall@100", "mrr@10")
-DENSE_WEIGHTS = (0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
-RRF_KS = (10, 30, 60, 100)
-SCORE_DENSE_WEIGHTS = (0.7, 1.0, 1.5, 2.0, 3.0)  # for fusion "score" (no rrf_k)
-FOCUS_WEIGHTS = (0.0, 0.3, 0.6)  # the focus-words BM25 list (focus.py)
-FEEDBACK_WEIGHTS = (0.0, 0.5, 1.0)
-FEEDBACK_FROM = 3  # the best points of a round that the next round varies
-FUSED = ("fusion", "dense_weight", "rrf_k", "focus_weight", "feedback_weight")  # what Searcher.rank takes
-TUNED = (*FUSED, "plain_words")
+from .beir_dataset import Dataset, Run, as_run, score
+from .beir_tuning import CHUNKS_PER_DOC, DEPTH, TUNED, tune
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     "scifact": {
@@ -61,18 +50,11 @@ PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     },
 }
 
-Run = dict[str, dict[str, float]]
-
 
 # -- ranking -----------------------------------------------------------------------------------
 def document_ranking(passages: Sequence[Passage], depth: int = DEPTH) -> list[str]:
     """Documents in the order of their best (first) passage."""
     return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:depth]
-
-
-def as_run(rankings: dict[str, list[str]]) -> Run:
-    """Rank-derived scores (depth - rank + 1), so tools that sort by score keep our order."""
-    return {q: {d: float(len(docs) - i) for i, d in enumerate(docs)} for q, docs in rankings.items()}
 
 
 def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth: int = DEPTH) -> dict[str, list[str]]:
@@ -82,105 +64,12 @@ def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth
     }
 
 
-def score(run: Run, qrels: Qrels) -> dict[str, float]:
-    """nDCG@10 (gain = relevance), recall@100 and MRR@10 over the queries with a relevant document."""
-    from .metrics import trec_measures
-
-    kept = {q: r for q, r in qrels.items() if any(v > 0 for v in r.values())}
-    values = trec_measures(kept, run, ["nDCG@10", "R@100", "RR@10"])
-    return {"ndcg@10": values["nDCG@10"], "recall@100": values["R@100"], "mrr@10": values["RR@10"]}
-
-
 def write_trec_run(path: Path, run: Run, tag: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         for qid, docs in run.items():
             for rank, (doc_id, value) in enumerate(sorted(docs.items(), key=lambda kv: -kv[1]), start=1):
                 fh.write(f"{qid} Q0 {doc_id} {rank} {value:.6f} {tag}\n")
-
-
-def grid_points(current_rrf_k: int, current_focus: float = 0.3, plain_words: bool = True) -> list[dict[str, Any]]:
-    """The first round of ``tune``, without feedback, at the current focus weight and expansion:
-    RRF with each dense weight and constant, and score fusion with each of its dense weights
-    (rrf_k unused, kept as it is)."""
-    base = {"focus_weight": current_focus, "feedback_weight": 0.0, "plain_words": plain_words}
-    points = [{"fusion": "rrf", "dense_weight": w, "rrf_k": k, **base} for w in DENSE_WEIGHTS for k in RRF_KS]
-    points += [{"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, **base} for w in SCORE_DENSE_WEIGHTS]
-    return points
-
-
-def focus_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The second round: each other focus weight on the best points of the first."""
-    return [
-        {**{key: p[key] for key in TUNED}, "focus_weight": f}
-        for p in best
-        for f in FOCUS_WEIGHTS
-        if f != p["focus_weight"]
-    ]
-
-
-def feedback_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The third round: each feedback weight above 0 on the best points so far."""
-    return [{**{key: p[key] for key in TUNED}, "feedback_weight": f} for p in best for f in FEEDBACK_WEIGHTS if f > 0]
-
-
-def plain_words_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The last round: the best points so far with the plain-word expansion switched (it was
-    written for the seed documents and may only add noise to another corpus's questions)."""
-    return [{**{key: p[key] for key in TUNED}, "plain_words": not p["plain_words"]} for p in best]
-
-
-def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -> dict[str, Any]:
-    """The fusion, dense weight, RRF constant, focus weight, feedback weight and plain-word
-    expansion with the best nDCG@10 on these queries: the Searcher's candidate lists are taken
-    once per query (and once more without the expansion, or with it) and fused by its own ``rank``
-    for every point of the grid (``grid_points``); the other focus weights are tried on the
-    ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so far (feedback
-    searches again, so it is not tried on all), then the other expansion on the best points."""
-    from dataclasses import replace
-
-    searcher = assistant.searcher
-    k = depth * CHUNKS_PER_DOC
-    s = assistant.settings
-    askers = {s.plain_words: assistant, not s.plain_words: assistant.sharing(replace(s, plain_words=not s.plain_words))}
-    found: dict[bool, dict[str, Any]] = {}
-
-    def lists(plain_words: bool) -> dict[str, Any]:
-        if plain_words not in found:
-            asker = askers[plain_words]
-            found[plain_words] = {
-                qid: searcher.candidates(asker.query(text).search, searcher.pool_size(k))
-                for qid, text in queries.items()
-            }
-        return found[plain_words]
-
-    def measured(point: dict[str, Any]) -> dict[str, Any]:
-        fuse = {key: point[key] for key in FUSED}
-        rankings = {
-            qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id for h in searcher.rank(c, k, **fuse)))[:depth]
-            for qid, c in lists(point["plain_words"]).items()
-        }
-        return {**point, **score(as_run(rankings), qrels)}
-
-    def best_points() -> list[dict[str, Any]]:
-        return sorted(grid, key=lambda g: -g["ndcg@10"])[:FEEDBACK_FROM]
-
-    grid = [measured(p) for p in grid_points(s.rrf_k, s.focus_weight, s.plain_words)]
-    grid += [measured(p) for p in focus_points(best_points())]
-    grid += [measured(p) for p in feedback_points(best_points())]
-    grid += [measured(p) for p in plain_words_points(best_points())]
-    best = max(
-        grid,
-        key=lambda g: (
-            g["ndcg@10"],
-            g["fusion"] == s.fusion,
-            -abs(g["dense_weight"] - s.dense_weight),
-            -abs(g["focus_weight"] - s.focus_weight),
-            -abs(g["feedback_weight"] - s.feedback_weight),
-            g["plain_words"] == s.plain_words,
-        ),
-    )
-    return {"best": best, "grid": grid}
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``corpus.jsonl`` (``_id``, ``title``, ``text``) is indexed by the assistant as one more document
 source (``loaders.py``), into its own index folder (``Dataset.settings_for``);
 ``queries.jsonl`` holds ``_id`` and ``text``; ``qrels/<split>.tsv`` holds ``query-id corpus-id
-score`` rows, header row optional, CRLF or LF.
+score`` rows, header row optional, CRLF or LF. A run (ranked documents per query) is scored
+against them by ``score``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 Qrels = dict[str, dict[str, int]]
+Run = dict[str, dict[str, float]]  # query-id -> {doc-id: score}
 
 
 def read_qrels(path: Path) -> Qrels:
@@ -82,3 +84,17 @@ class Dataset:
             index_dir=Path(settings.index_dir) / "beir" / self.name,
             embed_sentences=False,
         )
+
+
+def as_run(rankings: dict[str, list[str]]) -> Run:
+    """Rank-derived scores (depth - rank + 1), so tools that sort by score keep our order."""
+    return {q: {d: float(len(docs) - i) for i, d in enumerate(docs)} for q, docs in rankings.items()}
+
+
+def score(run: Run, qrels: Qrels) -> dict[str, float]:
+    """nDCG@10 (gain = relevance), recall@100 and MRR@10 over the queries with a relevant document."""
+    from .metrics import trec_measures
+
+    kept = {q: r for q, r in qrels.items() if any(v > 0 for v in r.values())}
+    values = trec_measures(kept, run, ["nDCG@10", "R@100", "RR@10"])
+    return {"ndcg@10": values["nDCG@10"], "recall@100": values["R@100"], "mrr@10": values["RR@10"]}
