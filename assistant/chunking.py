@@ -40,12 +40,7 @@ def search_text(section: str, unit: Readable) -> str:
 
 def _readable(doc: Document, units: list[Unit]) -> str:
     """The span from the first unit to the last, each unit read in its readable form."""
-    parts, pos = [], units[0].start
-    for u in units:
-        parts.append(doc.text[pos : u.start])
-        parts.append(u.display or doc.text[u.start : u.end])
-        pos = u.end
-    return "".join(parts)
+    return doc.read_units(units, units[0].start, units[-1].end)[0]
 
 
 @dataclass

@@ -33,34 +33,15 @@ class Context:
 
 
 def readable_section(index: Index, doc: Document, section: Section, start: int, end: int):
-    """The section in its readable form (each sentence or table row as it reads, the text between
-    them with the document's repairs) and where doc offsets start..end fall in it; None when it
-    reads as the text, or when start or end is not a boundary of those pieces."""
+    """The section in its readable form (``Document.read_units`` over its sentences and table
+    rows) and where doc offsets start..end fall in it; None when it reads as the text, or when
+    start or end is not a boundary of its units."""
     units = sorted(
         (s for s in index.sentences if s.doc_id == doc.doc_id and section.start <= s.start and s.end <= section.end),
         key=lambda s: s.start,
     )
-    pieces: list[tuple[int, int, str]] = []  # (doc start, doc end, readable)
-    pos = section.start
-    for u in units:
-        if u.start < pos:
-            continue
-        if u.start > pos:
-            pieces.append((pos, u.start, doc.readable(pos, u.start)))
-        pieces.append((u.start, u.end, u.readable))
-        pos = u.end
-    if pos < section.end:
-        pieces.append((pos, section.end, doc.readable(pos, section.end)))
-    display = "".join(r for _, _, r in pieces)
-    if display == doc.text[section.start : section.end]:
-        return None
-    at: dict[int, int] = {}
-    length = 0
-    for a, b, r in pieces:
-        at.setdefault(a, length)
-        length += len(r)
-        at[b] = length
-    if start not in at or end not in at:
+    display, at = doc.read_units(units, section.start, section.end)
+    if display == doc.text[section.start : section.end] or start not in at or end not in at:
         return None
     return display, (at[start], at[end])
 

@@ -9,6 +9,7 @@ What is answered from them (Passage, Answer, Response) is in ``schema.py``.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -127,6 +128,26 @@ class Document:
                 pos = r.end
         out.append(self.text[pos:end])
         return "".join(out)
+
+    def read_units(self, units: Sequence[Any], start: int, end: int) -> tuple[str, dict[int, int]]:
+        """``text[start:end]`` with each unit inside it (a sentence or table line: ``start``,
+        ``end``, ``display``) read in its readable form and the text between units as it is; and
+        where each unit boundary (a document offset) falls in that reading."""
+        parts: list[str] = []
+        at = {start: 0}
+        pos, length = start, 0
+        for u in units:
+            if u.start < pos or u.end > end:
+                continue
+            gap, unit = self.text[pos : u.start], u.display or self.text[u.start : u.end]
+            parts += [gap, unit]
+            at[u.start] = length + len(gap)
+            length += len(gap) + len(unit)
+            at[u.end] = length
+            pos = u.end
+        parts.append(self.text[pos:end])
+        at[end] = length + end - pos
+        return "".join(parts), at
 
     def to_dict(self) -> dict[str, Any]:
         """The row ``documents.jsonl`` holds (``store.py``)."""

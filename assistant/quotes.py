@@ -17,12 +17,8 @@ def answer_quote(index: Index, choice: Candidate, passages: Sequence[Passage]) -
     p = passages[choice.passage]
     s = index.sentences[choice.sentence_ids[0]]
     row = s.kind is SentenceKind.TABLE_ROW
-    doc = index.documents[p.chunk.doc_id]
-    text = doc.text[choice.start : choice.end]
-    # a row reads as "Col: value; ..."; a sentence with lost dashes as restored ("expected—what")
-    readable = s.readable if row else doc.readable(choice.start, choice.end)
     return Answer(
-        text=text,
+        text=index.documents[p.chunk.doc_id].text[choice.start : choice.end],
         passage=choice.passage,
         start=choice.start - p.chunk.start,
         end=choice.end - p.chunk.start,
@@ -30,7 +26,9 @@ def answer_quote(index: Index, choice: Candidate, passages: Sequence[Passage]) -
         doc_end=choice.end,
         score=choice.score,
         kind=AnswerKind.TABLE_ROW if row else AnswerKind.SENTENCE,
-        display=readable if readable != text else "",
+        # a candidate is one sentence: a row reads "Col: value; ...", prose with its lost dashes
+        # restored ("expected—what"); "" when it reads as its text
+        display=s.display,
     )
 
 

@@ -215,10 +215,8 @@ class Assistant:
 
         text = standalone(question, turns)
         carried = carried_topic(question, turns)
-        if not self.settings.plain_words:
-            search_text = f"{question} ({carried})" if carried else text
-        else:
-            search_text = f"{expand(question)} ({carried})" if carried else expand(text)
+        grow = expand if self.settings.plain_words else str
+        search_text = f"{grow(question)} ({carried})" if carried else grow(text)
         return Query(
             text=text,
             search_text=search_text,
