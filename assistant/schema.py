@@ -82,7 +82,9 @@ class HasReadable:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its score and rank."""
+    """A retrieved chunk: its place in the list shown (``rank``, from 1), the retrieval score, and
+    the answer model's probability for its best sentence (``answer_score``; None when it was not
+    scored: a reference list, a passage deeper than ``answer_depth``, a document-details answer)."""
 
     rank: int
     chunk: Chunk
@@ -90,6 +92,7 @@ class Passage:
     meta: DocumentMeta
     evidence: str
     citation: str
+    answer_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ class Response:
                     "start": p.chunk.start,
                     "end": p.chunk.end,
                     "score": round(float(p.score), 6),
+                    "answer_score": None if p.answer_score is None else round(p.answer_score, 4),
                     "citation": p.citation,
                     "evidence": p.evidence,
                     "authors": list(p.meta.authors),

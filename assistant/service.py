@@ -173,17 +173,21 @@ class Assistant:
         history: Sequence[str | Turn | Response] = (),
         k: int | None = None,
         retriever: Retriever | str = Retriever.HYBRID,
+        audience: Audience | str = Audience.PARENT,
     ) -> tuple[Passage, ...]:
-        """The first ``k`` passages ``ask`` searches (the ones it shows, before any deeper passage
-        a quote comes from), by the same steps, without choosing an answer (what ``assistant
-        beir`` ranks documents by)."""
+        """The first ``k`` passages of ``ask``, in its order, by the same steps, without the
+        answer and the abstention (what ``assistant beir`` ranks documents by). With
+        ``answer_order`` the top ``answer_depth`` are ordered by their best sentence, which needs
+        the index's sentence vectors; an index built without them keeps retrieval order, in
+        ``ask`` too."""
         prepared = prepare_question(question, self.settings.max_question_chars)
         if not prepared.text:
             return ()
         self._load()
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
         k = self.settings.k if k is None else int(k)
-        return self._search(query, k, Retriever.parse(retriever)).passages[:k]
+        found = self._search(query, k, Retriever.parse(retriever))
+        return self._choose(query, found, Audience.parse(audience)).passages[:k]
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:
         """The question as ``ask`` searches it: standalone, expanded, with its vector."""
@@ -255,12 +259,15 @@ class Assistant:
         )
 
     def _choose(self, query: Query, found: Retrieved, audience: Audience) -> Choice:
-        """Score every sentence of the top passages with the answer model; the passages keep
-        their retrieval order (``retrieve`` gives the same)."""
+        """Score every sentence of the top passages with the answer model, and (``answer_order``)
+        order the passages by their best sentence: the passage quoted comes first, and on the
+        validation set the first passage holds the evidence for 0.654 of the answerable
+        questions instead of 0.533 in retrieval order (README, "Passages in answer order")."""
         ranked, confidence = self._answerer.choose(
             self.answer_query(query, found, audience), found.top_bm25, found.top_dense
         )
-        return Choice(found.passages, tuple(ranked), confidence)
+        choice = Choice(found.passages, tuple(ranked), confidence)
+        return choice.by_answer() if self.settings.answer_order else choice
 
     def _respond(
         self,

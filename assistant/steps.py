@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .citations import citation
@@ -71,7 +71,7 @@ class Retrieved:
 
 @dataclass(frozen=True)
 class Choice:
-    """The ranked answer candidates (best first) over the passages (in retrieval order)."""
+    """The ranked answer candidates (best first) over the passages."""
 
     passages: tuple[Passage, ...]
     ranked: tuple[Candidate, ...]
@@ -80,3 +80,21 @@ class Choice:
     @property
     def best(self) -> Candidate | None:
         return self.ranked[0] if self.ranked else None
+
+    def by_answer(self) -> Choice:
+        """The passages ordered by their best sentence's probability of answering (the passage
+        of the best candidate first), then those without a candidate in retrieval order; each
+        passage's ``rank`` is its new place and its ``answer_score`` that probability; the
+        candidates point into the new order."""
+        best: dict[int, float] = {}
+        for c in self.ranked:  # best first, so the first score seen is the passage's best
+            best.setdefault(c.passage, c.score)
+        order = sorted(range(len(self.passages)), key=lambda i: (i not in best, -best.get(i, 0.0), i))
+        at = {old: new for new, old in enumerate(order)}
+        return Choice(
+            tuple(
+                replace(self.passages[i], rank=new, answer_score=best.get(i)) for new, i in enumerate(order, start=1)
+            ),
+            tuple(replace(c, passage=at[c.passage]) for c in self.ranked),
+            self.confidence,
+        )

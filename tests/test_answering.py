@@ -227,6 +227,18 @@ def test_topic_and_aspect_parent_question_gets_the_aspect_sentence(assistant):
     assert "bilaterally symmetrical" in r.answer.text or "discharge" in r.answer.text
 
 
+def test_the_quoted_passage_comes_first_and_the_rest_follow_how_well_they_answer(assistant):
+    for q in ("What does the cerebellum do?", "Which gene causes cerebellar hypoplasia with a small head?"):
+        r = assistant.ask(q, k=5)
+        assert not r.abstained and r.answer.passage == 0, q
+        assert r.answer.text in r.passages[0].chunk.text
+        scores = [p.answer_score for p in r.passages]
+        assert None not in scores and scores == sorted(scores, reverse=True) and scores[0] == r.answer.score
+        assert [p.rank for p in r.passages] == [1, 2, 3, 4, 5]
+    # the retrieval scores say the search ranked another passage first: the order is the answer model's
+    assert r.passages[0].score < max(p.score for p in r.passages)
+
+
 def test_retrieve_gives_the_first_passages_ask_shows(assistant):
     for q in ("Was the wobbly girl's lump removed by an operation?", "How is opsoclonus-myoclonus syndrome treated?"):
         shown = assistant.ask(q, k=2).passages

@@ -63,12 +63,19 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_beir_ranks_first_the_document_of_asks_first_passage(seed, tmp_path):
+@pytest.mark.parametrize("answer_order", [True, False])
+def test_beir_ranks_first_the_document_of_asks_first_passage(seed, tmp_path, answer_order):
+    """With the assistant's settings (passages in answer order) and with a settings file that
+    keeps retrieval order: the benchmark ranks what ``ask`` shows first."""
     dataset, folder = seed
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"answer_order": answer_order}))
     index = tmp_path / "index"
     run_file = tmp_path / "run.trec"
-    out = cli("beir", str(dataset), "--index", str(index), "--tune-split", "none", "--run", str(run_file), "--quiet")
+    with_settings = ("--settings", str(settings))
+    out = cli("beir", str(dataset), "--index", str(index), "--run", str(run_file), "--quiet", *with_settings)
     assert out.returncode == 0, out.stderr
+    assert (index / "beir" / ("seedbeir" if answer_order else "seedbeir-chunks") / "current").is_dir()
     firsts = {}
     for line in run_file.read_text().splitlines():
         qid, q0, doc_id, rank, score, tag = line.split()
@@ -77,9 +84,13 @@ def test_beir_ranks_first_the_document_of_asks_first_passage(seed, tmp_path):
             firsts[qid] = doc_id
     assert set(firsts) == set(QUERIES)
     for qid, question in QUERIES.items():
-        asked = cli("ask", question, "--json", "--docs", str(folder), "--index", str(tmp_path / "plain"))
+        asked = cli(
+            "ask", question, "--json", "--docs", str(folder), "--index", str(tmp_path / "plain"), *with_settings
+        )
         assert asked.returncode == 0, asked.stderr
-        assert json.loads(asked.stdout)["passages"][0]["doc_id"] == firsts[qid], question
+        passages = json.loads(asked.stdout)["passages"]
+        assert passages[0]["doc_id"] == firsts[qid], question
+        assert (passages[0]["answer_score"] is not None) is answer_order
 
 
 @pytest.mark.slow
@@ -102,10 +113,12 @@ def test_tuning_writes_a_settings_file_that_ask_loads(seed, tmp_path):
     assert out.returncode == 0, out.stderr
     values = json.loads(written.read_text())["settings"]
     assert values["fusion"] in ("rrf", "score") and values["feedback_weight"] in T.FEEDBACK_WEIGHTS
-    assert values["plain_words"] in (True, False)
+    assert values["plain_words"] in (True, False) and values["answer_order"] in (True, False)
     assert values["dense_weight"] in T.DENSE_WEIGHTS + T.SCORE_DENSE_WEIGHTS and values["rrf_k"] in T.RRF_KS
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["tuning"]["split"] == "dev" and 0 <= metrics["results"]["hybrid"]["ndcg@10"] <= 1
+    # the fused rounds rank in retrieval order; the best point is then asked in answer order too
+    assert [p["answer_order"] for p in metrics["tuning"]["grid"]].count(True) == 1
     asked = cli(
         "ask",
         QUERIES["q3"],

@@ -10,6 +10,7 @@ def test_the_grid_holds_both_fusions_then_focus_then_feedback_then_plain_words_o
     assert {p["fusion"] for p in points} == {"rrf", "score"} and {p["feedback_weight"] for p in points} == {0.0}
     assert {p["focus_weight"] for p in points} == {0.3} and {p["plain_words"] for p in points} == {True}
     assert all(p["rrf_k"] == 60 for p in points if p["fusion"] == "score")
+    assert {p["answer_order"] for p in points} == {False}  # fused from the lists: retrieval order
     assert len(points) == len({tuple(sorted(p.items())) for p in points})  # no point twice
     best = [{**points[-1], "ndcg@10": 0.5}, {**points[0], "ndcg@10": 0.4}]
     focus = T.focus_points(best)

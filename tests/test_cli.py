@@ -9,7 +9,19 @@ import sys
 
 from conftest import DOCS
 
-PASSAGE_KEYS = {"rank", "doc_id", "title", "section", "text", "start", "end", "score", "citation", "evidence"}
+PASSAGE_KEYS = {
+    "rank",
+    "doc_id",
+    "title",
+    "section",
+    "text",
+    "start",
+    "end",
+    "score",
+    "answer_score",
+    "citation",
+    "evidence",
+}
 
 
 def run_cli(*args, env_extra=None, timeout=300):
@@ -42,6 +54,9 @@ def test_ask_json_schema(settings, assistant):
     assert all(g in top["text"] for g in ("CACNA1A", "ITPR1", "KIF1A"))
     answer = data["answer"]
     assert set(answer) >= {"text", "passage"} and answer["text"] in data["passages"][answer["passage"]]["text"]
+    assert answer["passage"] == 0 and [p["rank"] for p in data["passages"]] == [1, 2, 3, 4, 5]
+    by_answer = [p["answer_score"] for p in data["passages"]]
+    assert by_answer == sorted(by_answer, reverse=True) and by_answer[0] == answer["score"]
     for g in data["glossary"]:
         assert set(g) == {"term", "explanation", "source", "quoted_from"}
 

@@ -14,6 +14,8 @@ def test_bad_values_are_refused():
         Settings(model=" ")
     with pytest.raises(ValueError, match="plain_words must be true or false"):
         Settings(plain_words="no")
+    with pytest.raises(ValueError, match="answer_order must be true or false"):
+        Settings(answer_order=1)
 
 
 def test_settings_file_round_trip_and_unknown_keys(tmp_path):

@@ -282,7 +282,16 @@ def test_text_sources_are_cut():
     text = render.reply_text(response(passages=(long,), message=NOT_ANSWERED))
     line = text.splitlines()[-1]
     assert line.startswith("    word word") and line.endswith("…") and len(line) == 4 + 400 + 1
-    assert "[1] Smith J, et al. Neurology. 2019 — Results 1 · single case report · score 0.500" in text
+    assert "[1] Smith J, et al. Neurology. 2019 — Results 1 · single case report · retrieval score 0.500" in text
+
+
+def test_a_scored_passage_shows_how_well_it_answers_beside_its_retrieval_score():
+    scored = replace(passage(0, "Ataxia is a lack of coordination."), answer_score=0.625)
+    text = render.reply_text(response(passages=(scored,), message=NOT_ANSWERED))
+    assert "single case report · answers 0.62 · retrieval score 0.500" in text
+    assert "answers 0.62 · retrieval score 0.500" in render.reply_html(
+        response(passages=(scored,), message=NOT_ANSWERED)
+    )
 
 
 # -- escaping ----------------------------------------------------------------------------------

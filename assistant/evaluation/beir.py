@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..schema import Passage, Retriever
-from .beir_dataset import Dataset, Run, as_run, score
+from ..schema import Retriever
+from .beir_dataset import Dataset, Run, as_run, document_ranking, score
 from .beir_tuning import CHUNKS_PER_DOC, DEPTH, TUNED, tune
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
@@ -52,11 +52,6 @@ PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
 
 
 # -- ranking -----------------------------------------------------------------------------------
-def document_ranking(passages: Sequence[Passage], depth: int = DEPTH) -> list[str]:
-    """Documents in the order of their best (first) passage."""
-    return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:depth]
-
-
 def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth: int = DEPTH) -> dict[str, list[str]]:
     return {
         qid: document_ranking(assistant.retrieve(text, k=depth * CHUNKS_PER_DOC, retriever=retriever), depth)
@@ -129,7 +124,13 @@ def run(
         log(f"wrote {settings_out} (load it with --settings {settings_out})")
         assistant = Assistant(beir_settings.with_file(settings_out), embedder=embedder)
         out.update(
-            tuning={"split": tune_split, "queries": len(tq), "best": best, "settings_file": str(settings_out)},
+            tuning={
+                "split": tune_split,
+                "queries": len(tq),
+                "best": best,
+                "settings_file": str(settings_out),
+                "grid": tuned["grid"],
+            },
             settings=assistant.settings.file_values(),
         )
     queries = {q: dataset.queries[q] for q in qrels}
@@ -171,7 +172,8 @@ def format_table(out: dict[str, Any]) -> str:
         f"total {out['seconds']:.1f} s wall, {out['cpu_seconds']:.0f} s CPU",
         f"settings: fusion {s.get('fusion', 'rrf')}, dense_weight {s['dense_weight']:g}, rrf_k {s['rrf_k']:g}, "
         f"focus_weight {s.get('focus_weight', 0):g}, feedback_weight {s.get('feedback_weight', 0):g}, "
-        f"plain_words {'on' if s.get('plain_words', True) else 'off'}" + f" ({_origin(out)})",
+        f"plain_words {'on' if s.get('plain_words', True) else 'off'}, "
+        f"passages in {'answer' if s.get('answer_order', True) else 'retrieval'} order ({_origin(out)})",
         "",
     ]
     head = f"{'retriever':<12}{'nDCG@10':>9}{'recall@100':>12}{'MRR@10':>9}{'search s':>10}"

@@ -77,13 +77,23 @@ class Dataset:
         return {q: r for q, r in read_qrels(path).items() if q in self.queries}
 
     def settings_for(self, settings):
-        """The assistant's settings, reading this corpus into its own index folder."""
+        """The assistant's settings, reading this corpus into its own index folder. Sentence
+        vectors (a third of SciFact's build) are embedded only when the passages are put in
+        answer order, which needs them; such an index has its own folder, so that switching
+        between settings files does not rebuild."""
         return replace(
             settings,
             docs_dir=self.corpus,
-            index_dir=Path(settings.index_dir) / "beir" / self.name,
-            embed_sentences=False,
+            index_dir=Path(settings.index_dir)
+            / "beir"
+            / (self.name if settings.answer_order else f"{self.name}-chunks"),
+            embed_sentences=settings.answer_order,
         )
+
+
+def document_ranking(passages, depth: int) -> list[str]:
+    """Documents in the order of their best (first) passage."""
+    return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:depth]
 
 
 def as_run(rankings: dict[str, list[str]]) -> Run:

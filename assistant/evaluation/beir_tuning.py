@@ -3,14 +3,16 @@
 The Searcher's candidate lists are taken once per query and fused by its own ``rank`` for every
 point of a grid, in greedy rounds: the fusion with each dense weight (and RRF constant), then
 the other focus weights on the best points, then the feedback weights, then the plain-word
-expansion switched (it was written for the seed documents).
+expansion switched (it was written for the seed documents). These rounds rank passages in
+retrieval order; the last one asks the best point through ``Assistant.retrieve`` with the
+passages in answer order (``answer_order``; when the index has sentence vectors).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .beir_dataset import Qrels, as_run, score
+from .beir_dataset import Qrels, as_run, document_ranking, score
 
 DEPTH = 100  # documents ranked per query (recall@100 is the deepest metric)
 CHUNKS_PER_DOC = 3  # chunks asked for per ranked document, so DEPTH distinct documents remain
@@ -21,14 +23,14 @@ FOCUS_WEIGHTS = (0.0, 0.3, 0.6)  # the focus-words BM25 list (focus.py)
 FEEDBACK_WEIGHTS = (0.0, 0.5, 1.0)
 FEEDBACK_FROM = 3  # the best points of a round that the next round varies
 FUSED = ("fusion", "dense_weight", "rrf_k", "focus_weight", "feedback_weight")  # what Searcher.rank takes
-TUNED = (*FUSED, "plain_words")
+TUNED = (*FUSED, "plain_words", "answer_order")
 
 
 def grid_points(current_rrf_k: int, current_focus: float = 0.3, plain_words: bool = True) -> list[dict[str, Any]]:
     """The first round of ``tune``, without feedback, at the current focus weight and expansion:
     RRF with each dense weight and constant, and score fusion with each of its dense weights
     (rrf_k unused, kept as it is)."""
-    base = {"focus_weight": current_focus, "feedback_weight": 0.0, "plain_words": plain_words}
+    base = {"focus_weight": current_focus, "feedback_weight": 0.0, "plain_words": plain_words, "answer_order": False}
     points = [{"fusion": "rrf", "dense_weight": w, "rrf_k": k, **base} for w in DENSE_WEIGHTS for k in RRF_KS]
     points += [{"fusion": "score", "dense_weight": w, "rrf_k": current_rrf_k, **base} for w in SCORE_DENSE_WEIGHTS]
     return points
@@ -56,12 +58,14 @@ def plain_words_points(best: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -> dict[str, Any]:
-    """The fusion, dense weight, RRF constant, focus weight, feedback weight and plain-word
-    expansion with the best nDCG@10 on these queries: the Searcher's candidate lists are taken
-    once per query (and once more without the expansion, or with it) and fused by its own ``rank``
-    for every point of the grid (``grid_points``); the other focus weights are tried on the
-    ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so far (feedback
-    searches again, so it is not tried on all), then the other expansion on the best points."""
+    """The fusion, dense weight, RRF constant, focus weight, feedback weight, plain-word
+    expansion and passage order with the best nDCG@10 on these queries: the Searcher's candidate
+    lists are taken once per query (and once more without the expansion, or with it) and fused by
+    its own ``rank`` for every point of the grid (``grid_points``); the other focus weights are
+    tried on the ``FEEDBACK_FROM`` best points, then the feedback weights on the best points so
+    far (feedback searches again, so it is not tried on all), then the other expansion on the best
+    points; last, the best point is asked as ``assistant ask`` orders its passages, by their best
+    sentence (when the index has the sentence vectors the answer model needs)."""
     from dataclasses import replace
 
     searcher = assistant.searcher
@@ -94,6 +98,8 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
     grid += [measured(p) for p in focus_points(best_points())]
     grid += [measured(p) for p in feedback_points(best_points())]
     grid += [measured(p) for p in plain_words_points(best_points())]
+    if assistant.index.sentence_vectors is not None:
+        grid.append(in_answer_order(assistant, best_points()[0], queries, qrels, depth))
     best = max(
         grid,
         key=lambda g: (
@@ -103,6 +109,20 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
             -abs(g["focus_weight"] - s.focus_weight),
             -abs(g["feedback_weight"] - s.feedback_weight),
             g["plain_words"] == s.plain_words,
+            g["answer_order"] == s.answer_order,
         ),
     )
     return {"best": best, "grid": grid}
+
+
+def in_answer_order(assistant, point: dict[str, Any], queries: dict[str, str], qrels: Qrels, depth: int) -> dict:
+    """The point with the passages in answer order, asked through ``Assistant.retrieve`` (the
+    answer model scores the top passages' sentences, so it cannot be fused from the lists)."""
+    from dataclasses import replace
+
+    point = {**{key: point[key] for key in TUNED}, "answer_order": True}
+    asker = assistant.sharing(replace(assistant.settings, **point))
+    rankings = {
+        qid: document_ranking(asker.retrieve(text, k=depth * CHUNKS_PER_DOC), depth) for qid, text in queries.items()
+    }
+    return {**point, **score(as_run(rankings), qrels)}

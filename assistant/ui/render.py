@@ -67,6 +67,14 @@ def marked(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out) + esc(text[at:])
 
 
+def score_text(p: Passage) -> str:
+    """The passage's scores as a reader sees them: the retrieval score, and the probability that
+    its best sentence answers (which orders the passages) when it was scored."""
+    if p.answer_score is None:
+        return f"retrieval score {p.score:.3f}"
+    return f"answers {p.answer_score:.2f} · retrieval score {p.score:.3f}"
+
+
 def _cite(p: Passage) -> str:
     return f'<span class="asst-cite">[{p.rank}]</span>'
 
@@ -82,7 +90,7 @@ def _source_html(p: Passage, view: Reply) -> str:
         bits.append(esc(meta.year))
     if p.chunk.section:
         bits.append(f"section: {esc(p.chunk.section)}")
-    bits += [f"evidence: {esc(p.evidence)}", f"score {p.score:.3f}"]
+    bits += [f"evidence: {esc(p.evidence)}", score_text(p)]
     if meta.doi:
         bits.append(_link(f"doi:{meta.doi}", f"https://doi.org/{meta.doi}"))
     elif meta.source:
@@ -136,7 +144,7 @@ def _answer_html(q: Quote, audience: Audience) -> tuple[str, str]:
         head = (
             f'<blockquote class="asst-quote">{label}{text} {_cite(p)}</blockquote>'
             f'<p class="asst-ref">{_cite(p)} {esc(full_reference(p.meta))} — {esc(p.chunk.section)}. '
-            f"Evidence: {esc(p.evidence)}. Score {p.score:.3f}.</p>"
+            f"Evidence: {esc(p.evidence)}. {score_text(p).capitalize()}.</p>"
         )
         return head, in_passage
     head = (
@@ -244,7 +252,7 @@ def reply_text(resp: Response) -> str:
         text = " ".join(p.chunk.readable.split())
         cut = "…" if len(text) > TEXT_PASSAGE_CHARS else ""
         lines += [
-            f"[{p.rank}] {p.citation} · {p.evidence} · score {p.score:.3f}",
+            f"[{p.rank}] {p.citation} · {p.evidence} · {score_text(p)}",
             f"    {text[:TEXT_PASSAGE_CHARS]}{cut}",
         ]
     if view.notice:
