@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.quotes import shown_passages
 from assistant.schema import Alternative, Answer
 
@@ -18,20 +20,25 @@ def test_shown_passages_keeps_the_first_k_and_the_quoted_ones(assistant):
 
 
 def test_an_answer_from_deeper_than_k_is_shown_with_its_passage(assistant):
-    # answers come from the top answer_depth passages whatever k is; each quote's passage is shown
+    # answers come from the top answer_depth passages whatever k is; each quote's passage is shown:
+    # in retrieval order below the k asked for, in answer order (the default) as the first
+    in_retrieval_order = assistant.sharing(replace(assistant.settings, answer_order=False))
     deeper = 0
     for question in (
         "How is opsoclonus-myoclonus syndrome treated?",
         "What did the one-year follow-up MRI show in the necrosis case?",
         "Can a small cerebellum affect my baby's eyes?",
     ):
-        r = assistant.ask(question, k=1, audience="clinician")
-        assert r.answer is not None
-        quotes = (r.answer, *r.alternatives)
-        assert len(r.passages) <= 1 + len(quotes)
-        for q in quotes:
-            assert q.text == r.passages[q.passage].chunk.text[q.start : q.end]
+        for asker in (assistant, in_retrieval_order):
+            r = asker.ask(question, k=1, audience="clinician")
+            assert r.answer is not None
+            quotes = (r.answer, *r.alternatives)
+            assert len(r.passages) <= 1 + len(quotes)
+            for q in quotes:
+                assert q.text == r.passages[q.passage].chunk.text[q.start : q.end]
         deeper += r.passages[r.answer.passage].rank > 1
+        first = assistant.ask(question, k=1, audience="clinician")
+        assert first.answer.passage == 0 and first.answer.text == r.answer.text  # the same answer, shown first
     assert deeper >= 1
 
 
