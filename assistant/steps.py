@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .citations import citation
@@ -91,10 +91,14 @@ class Choice:
             best.setdefault(c.passage, c.score)
         order = sorted(range(len(self.passages)), key=lambda i: (i not in best, -best.get(i, 0.0), i))
         at = {old: new for new, old in enumerate(order)}
-        return Choice(
-            tuple(
-                replace(self.passages[i], rank=new, answer_score=best.get(i)) for new, i in enumerate(order, start=1)
-            ),
-            tuple(replace(c, passage=at[c.passage]) for c in self.ranked),
-            self.confidence,
+        from .answering import Candidate
+
+        # built directly: dataclasses.replace took ~0.5 ms over the ~90 objects of an answer
+        passages = tuple(
+            Passage(new, p.chunk, p.score, p.meta, p.evidence, p.citation, best.get(i))
+            for new, i, p in ((new, i, self.passages[i]) for new, i in enumerate(order, start=1))
         )
+        ranked = tuple(
+            Candidate(at[c.passage], c.sentence_ids, c.start, c.end, c.score, c.confidence) for c in self.ranked
+        )
+        return Choice(passages, ranked, self.confidence)
