@@ -288,8 +288,8 @@ def test_text_sources_are_cut():
 def test_a_scored_passage_shows_how_well_it_answers_beside_its_retrieval_score():
     scored = replace(passage(0, "Ataxia is a lack of coordination."), answer_score=0.625)
     text = render.reply_text(response(passages=(scored,), message=NOT_ANSWERED))
-    assert "single case report · answers 0.62 · retrieval score 0.500" in text
-    assert "answers 0.62 · retrieval score 0.500" in render.reply_html(
+    assert "single case report · answer score 0.62 · retrieval score 0.500" in text
+    assert "answer score 0.62 · retrieval score 0.500" in render.reply_html(
         response(passages=(scored,), message=NOT_ANSWERED)
     )
 

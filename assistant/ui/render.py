@@ -72,7 +72,7 @@ def score_text(p: Passage) -> str:
     its best sentence answers (which orders the passages) when it was scored."""
     if p.answer_score is None:
         return f"retrieval score {p.score:.3f}"
-    return f"answers {p.answer_score:.2f} · retrieval score {p.score:.3f}"
+    return f"answer score {p.answer_score:.2f} · retrieval score {p.score:.3f}"
 
 
 def _cite(p: Passage) -> str:
