@@ -58,12 +58,13 @@ RELATIVE = tuple(
 def gate(prob: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The answer-type gate: a candidate that does not state the asked type of fact keeps only a
     small part of its probability, so an agreeing candidate wins and none agreeing abstains;
-    likewise every other candidate when a table row's key cell is named by the question."""
+    likewise every other candidate when the question names a table row by a cell that
+    identifies it (``identifying_cells``)."""
     if not len(prob):
         return prob
     keep = x[:, FEATURES.index("typed_agrees")] > 0
     named = x[:, FEATURES.index("row_key")] > 0
-    if named.any():  # a table row whose key cell the question names wins over prose that lists the key
+    if named.any():  # a table row the question names wins over prose that lists its key
         keep &= named
     return np.where(keep, prob, prob * GATE)
 
@@ -94,8 +95,32 @@ class AnswerQuery:
 
 def row_key(readable: str) -> set[str]:
     """The words of a table row's first (key) cell, from its readable form "Col: value; ..."."""
-    first = readable.split(";", 1)[0]
-    return set(re.findall(r"[a-z0-9]+", first.split(":", 1)[-1].lower()))
+    return row_cells(readable)[0] if readable else set()
+
+
+def row_cells(readable: str) -> list[frozenset[str]]:
+    """The words of each cell of a table row, from its readable form "Col: value; ..."."""
+    return [frozenset(re.findall(r"[a-z0-9]+", cell.split(":", 1)[-1].lower())) for cell in readable.split("; ")]
+
+
+def identifying_cells(sentences) -> dict[int, list[frozenset[str]]]:
+    """For each table row (by sentence id), the cells that name it: its key (first) cell, and any
+    other cell whose words no other row of its table has in that column ("X-linked" names the one
+    row of its mutation type), so that a question naming one of them asks about that row."""
+    tables: dict[tuple[str, str], list] = {}
+    for s in sentences:
+        if s.kind is SentenceKind.TABLE_ROW:
+            tables.setdefault((s.doc_id, s.section), []).append((s.sentence_id, row_cells(s.readable)))
+    named: dict[int, list[frozenset[str]]] = {}
+    for rows in tables.values():
+        for sid, cells in rows:
+            unique = [
+                cell
+                for col, cell in enumerate(cells[1:], start=1)
+                if cell and sum(1 for _, other in rows if col < len(other) and other[col] == cell) == 1
+            ]
+            named[sid] = [c for c in (cells[0], *unique) if c]
+    return named
 
 
 def content_words(text: str) -> list[str]:
@@ -116,6 +141,7 @@ class FeatureBuilder:
         self._words: set[str] = set()
         self._states = np.zeros((0, len(ANSWER_TYPES)), dtype=bool)  # sentence x ANSWER_TYPES: states that type
         self._typed_states = np.zeros((0, len(TYPED_KEYS)), dtype=bool)  # sentence x TYPED_KEYS
+        self._row_names: dict[int, list[frozenset[str]]] = {}  # table row sentence id -> cells that name it
 
     def _ensure_tokens(self) -> None:
         """Token sets, document frequencies and stated answer types of every sentence, made once.
@@ -146,6 +172,7 @@ class FeatureBuilder:
                 [[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool
             ).reshape(len(plain), len(TYPED_KEYS))
             self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
+            self._row_names = identifying_cells(self.sentences)
             self._tokens = tokens
 
     def unknown_terms(self, question: str) -> list[str]:
@@ -251,12 +278,7 @@ class FeatureBuilder:
             "typed_agrees": self._typed_states[sids][:, typed_cols].all(axis=1),
             "unsupported": unsupported,
             "unsupported_any": float(unsupported > 0),
-            "row_key": np.array(
-                [
-                    s.kind is SentenceKind.TABLE_ROW and bool(row_key(s.readable)) and row_key(s.readable) <= q_words
-                    for s in cands
-                ]
-            ),
+            "row_key": np.array([any(cell <= q_words for cell in self._row_names.get(sid, ())) for sid in sids]),
             "unknown_terms": len(unknown) / n_content,
             "unknown_any": float(bool(unknown)),
             "table_row": table,

@@ -293,6 +293,42 @@ def test_a_table_row_whose_key_the_question_names_wins():
     assert p[1] > p[0]
 
 
+def test_the_cells_that_name_a_table_row():
+    from assistant.answer_features import identifying_cells
+    from assistant.documents import Sentence
+    from assistant.schema import SentenceKind
+
+    rows = (
+        "Gene: AAA1; Mutation Type: Missense; Typical Phenotype: Ataxia",
+        "Gene: BBB2; Mutation Type: X-linked; Typical Phenotype: Ataxia",
+        "Gene: CCC3; Mutation Type: Missense; Typical Phenotype: Small head, tremor",
+    )
+    sentences = [
+        Sentence(i, "doc", "Genes", 0, 1, text.replace("; ", "\t"), SentenceKind.TABLE_ROW, text)
+        for i, text in enumerate(rows)
+    ]
+    named = identifying_cells([*sentences, Sentence(3, "doc", "Genes", 0, 1, "Prose about AAA1.")])
+    assert set(named) == {0, 1, 2}  # table rows only
+    assert named[0] == [{"aaa1"}]  # its mutation type and phenotype are shared with another row
+    assert named[1] == [{"bbb2"}, {"x", "linked"}]
+    assert named[2] == [{"ccc3"}, {"small", "head", "tremor"}]
+
+
+@pytest.mark.parametrize(
+    "question,gene",
+    [
+        ("What gene causes X-linked cerebellar hypoplasia?", "CASK"),
+        ("Which gene has a dominant de novo mutation?", "KIF1A"),
+    ],
+)
+def test_a_question_naming_a_rows_other_cell_gets_that_row(assistant, question, gene):
+    # the question names the row by its mutation type, not its key; before, it got the prose
+    # sentence on inheritance patterns ("X-linked patterns, but many arise as de-novo ...")
+    r = assistant.ask(question, audience="clinician")
+    assert not r.abstained and r.answer.kind is AnswerKind.TABLE_ROW
+    assert r.answer.readable.startswith(f"Gene: {gene};")
+
+
 def test_a_genes_phenotype_is_quoted_from_its_table_row(assistant):
     r = assistant.ask("What does a BICD2 mutation typically cause?", audience="clinician")
     assert not r.abstained and r.answer.kind is AnswerKind.TABLE_ROW
