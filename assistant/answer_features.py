@@ -93,11 +93,6 @@ class AnswerQuery:
     focus_vec: np.ndarray | None = None  # the aspect's vector (the question without its topic words)
 
 
-def row_key(readable: str) -> set[str]:
-    """The words of a table row's first (key) cell, from its readable form "Col: value; ..."."""
-    return row_cells(readable)[0] if readable else set()
-
-
 def row_cells(readable: str) -> list[frozenset[str]]:
     """The words of each cell of a table row, from its readable form "Col: value; ..."."""
     return [frozenset(re.findall(r"[a-z0-9]+", cell.split(":", 1)[-1].lower())) for cell in readable.split("; ")]

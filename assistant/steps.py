@@ -86,19 +86,19 @@ class Choice:
         of the best candidate first), then those without a candidate in retrieval order; each
         passage's ``rank`` is its new place and its ``answer_score`` that probability; the
         candidates point into the new order."""
+        from .answering import Candidate
+
         best: dict[int, float] = {}
-        for c in self.ranked:  # best first, so the first score seen is the passage's best
+        for c in self.ranked:  # most probable first, so the first score seen is the passage's best
             best.setdefault(c.passage, c.score)
         order = sorted(range(len(self.passages)), key=lambda i: (i not in best, -best.get(i, 0.0), i))
         at = {old: new for new, old in enumerate(order)}
-        from .answering import Candidate
-
         # built directly: dataclasses.replace took ~0.5 ms over the ~90 objects of an answer
-        passages = tuple(
-            Passage(new, p.chunk, p.score, p.meta, p.evidence, p.citation, best.get(i))
-            for new, i, p in ((new, i, self.passages[i]) for new, i in enumerate(order, start=1))
-        )
+        passages = []
+        for new, i in enumerate(order, start=1):
+            p = self.passages[i]
+            passages.append(Passage(new, p.chunk, p.score, p.meta, p.evidence, p.citation, best.get(i)))
         ranked = tuple(
             Candidate(at[c.passage], c.sentence_ids, c.start, c.end, c.score, c.confidence) for c in self.ranked
         )
-        return Choice(passages, ranked, self.confidence)
+        return Choice(tuple(passages), ranked, self.confidence)

@@ -284,9 +284,9 @@ def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
 def test_a_table_row_whose_key_the_question_names_wins():
     import numpy as np
 
-    from assistant.answer_features import FEATURES, gate, row_key
+    from assistant.answer_features import FEATURES, gate, row_cells
 
-    assert row_key("Gene: KIF1A; Mutation Type: Dominant de-novo") == {"kif1a"}
+    assert row_cells("Gene: KIF1A; Mutation Type: Dominant de-novo") == [{"kif1a"}, {"dominant", "de", "novo"}]
     x = np.ones((2, len(FEATURES)))
     x[0, FEATURES.index("row_key")] = 0.0  # prose listing the key among others
     p = gate(np.array([0.9, 0.4]), x)
