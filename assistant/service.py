@@ -187,6 +187,8 @@ class Assistant:
         query = self._standalone(prepared.text, prepare_history(history, self.settings.max_question_chars))
         k = self.settings.k if k is None else int(k)
         found = self._search(query, k, Retriever.parse(retriever))
+        if not self.settings.answer_order:  # the answer model would only be run to be ignored
+            return found.passages[:k]
         return self._choose(query, found, Audience.parse(audience)).passages[:k]
 
     def query(self, question: str, history: Sequence[str | Turn | Response] = ()) -> Query:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..schema import Retriever
-from .beir_dataset import Dataset, Run, as_run, document_ranking, score
-from .beir_tuning import CHUNKS_PER_DOC, DEPTH, TUNED, tune
+from .beir_dataset import Dataset, Run, as_run, score
+from .beir_tuning import TUNED, rank_queries, tune
 
 PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
     "scifact": {
@@ -49,14 +49,6 @@ PUBLISHED = {  # nDCG@10 on test, from ../shared/benchmarks/README.md
         "all-MiniLM-L6-v2 (MTEB)": 0.316,
     },
 }
-
-
-# -- ranking -----------------------------------------------------------------------------------
-def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth: int = DEPTH) -> dict[str, list[str]]:
-    return {
-        qid: document_ranking(assistant.retrieve(text, k=depth * CHUNKS_PER_DOC, retriever=retriever), depth)
-        for qid, text in queries.items()
-    }
 
 
 def write_trec_run(path: Path, run: Run, tag: str) -> None:

@@ -91,9 +91,9 @@ class Dataset:
         )
 
 
-def document_ranking(passages, depth: int) -> list[str]:
-    """Documents in the order of their best (first) passage."""
-    return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:depth]
+def document_ranking(chunks, depth: int) -> list[str]:
+    """Documents in the order of their best (first) chunk, from chunks in rank order."""
+    return list(dict.fromkeys(c.doc_id for c in chunks))[:depth]
 
 
 def as_run(rankings: dict[str, list[str]]) -> Run:

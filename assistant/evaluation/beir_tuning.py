@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..schema import Retriever
 from .beir_dataset import Qrels, as_run, document_ranking, score
 
 DEPTH = 100  # documents ranked per query (recall@100 is the deepest metric)
@@ -86,7 +87,7 @@ def tune(assistant, queries: dict[str, str], qrels: Qrels, depth: int = DEPTH) -
     def measured(point: dict[str, Any]) -> dict[str, Any]:
         fuse = {key: point[key] for key in FUSED}
         rankings = {
-            qid: list(dict.fromkeys(assistant.index.chunks[h.row].doc_id for h in searcher.rank(c, k, **fuse)))[:depth]
+            qid: document_ranking((assistant.index.chunks[h.row] for h in searcher.rank(c, k, **fuse)), depth)
             for qid, c in lists(point["plain_words"]).items()
         }
         return {**point, **score(as_run(rankings), qrels)}
@@ -122,7 +123,14 @@ def in_answer_order(assistant, point: dict[str, Any], queries: dict[str, str], q
 
     point = {**{key: point[key] for key in TUNED}, "answer_order": True}
     asker = assistant.sharing(replace(assistant.settings, **point))
-    rankings = {
-        qid: document_ranking(asker.retrieve(text, k=depth * CHUNKS_PER_DOC), depth) for qid, text in queries.items()
+    return {**point, **score(as_run(rank_queries(asker, queries, Retriever.HYBRID, depth)), qrels)}
+
+
+def rank_queries(assistant, queries: dict[str, str], retriever: Retriever, depth: int = DEPTH) -> dict[str, list[str]]:
+    """Each query's documents as ``Assistant.retrieve`` ranks them (a document by its first chunk)."""
+    return {
+        qid: document_ranking(
+            (p.chunk for p in assistant.retrieve(text, k=depth * CHUNKS_PER_DOC, retriever=retriever)), depth
+        )
+        for qid, text in queries.items()
     }
-    return {**point, **score(as_run(rankings), qrels)}
