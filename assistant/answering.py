@@ -10,8 +10,9 @@ The model is a linear ranker (trained to rank each question's answering candidat
 scaled to probabilities) trained by ``python -m assistant.evaluation.train_answers
 evals/train.jsonl`` and shipped as plain JSON (``assistant/data/answer_model.json``); it is
 applied here with numpy only, as a standardised logistic model. The question-level abstention
-model (``abstention.QUESTION_FEATURES``) turns the best candidate into the answer's confidence,
-which the abstention policy compares with the calibrated threshold.
+model (``abstention.QUESTION_FEATURES``; gradient-boosted trees, ``trees.TreeModel``) turns the
+best candidate into the answer's confidence, which the abstention policy compares with the
+calibrated threshold.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from .abstention import QUESTION_FEATURES, question_row
 from .answer_features import FEATURES, AnswerQuery, FeatureBuilder, gate
 from .index import Index
+from .trees import TreeModel
 
 __all__ = [
     "FEATURES",
@@ -39,6 +41,7 @@ __all__ = [
     "question_row",
     "shipped_abstainer",
     "shipped_model",
+    "TreeModel",
 ]
 
 
@@ -72,7 +75,7 @@ class LinearModel:
         if names != features:
             raise ValueError(
                 "the shipped model was trained on other features; retrain it with "
-                "`python -m assistant.evaluation.train_answers evals/train.jsonl`"
+                "`make train-answers` (assistant train-answers with the files the Makefile names)"
             )
 
         def arr(key: str) -> np.ndarray:
@@ -105,12 +108,12 @@ def shipped_model() -> LinearModel:
 
 
 @lru_cache(maxsize=1)
-def shipped_abstainer() -> LinearModel | None:
+def shipped_abstainer() -> TreeModel | None:
     """The question-level abstention model (``abstention_model.json``); None before it was trained."""
     try:
         text = resources.files("assistant.data").joinpath("abstention_model.json").read_text(encoding="utf-8")
-        return LinearModel.from_dict(json.loads(text), QUESTION_FEATURES)
-    except (FileNotFoundError, ValueError, KeyError):
+        return TreeModel.from_dict(json.loads(text), QUESTION_FEATURES)
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -120,7 +123,7 @@ class AnswerModels:
     probability is the confidence)."""
 
     model: LinearModel
-    abstainer: LinearModel | None = None
+    abstainer: TreeModel | None = None
 
     @classmethod
     def shipped(cls) -> AnswerModels:

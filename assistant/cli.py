@@ -163,8 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("train-answers", help="train the answer model and its abstention threshold on a QA file")
-    p.add_argument("qa_file")
+    p = sub.add_parser(
+        "train-answers", help="train the answer models and the abstention threshold on one or more QA files"
+    )
+    p.add_argument("qa_files", nargs="+", metavar="qa_file")
     _common(p)
     p.set_defaults(func=cmd_train_answers)
     return parser

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.abstention import choose_threshold, shipped_threshold, should_abstain
 
 
@@ -18,24 +16,11 @@ def test_shipped_threshold_comes_from_training():
     assert 0.0 < shipped_threshold() < 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): regressed when answers came to be chosen from the top 20 passages "
-    "instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker "
-    "weighs the candidates differently): "
-    "confidence 0.59 against the threshold 0.54",
-)
 def test_near_miss_with_a_term_the_documents_never_use_abstains(assistant):
     r = assistant.ask("Does the OMS girl enjoy swimming lessons?")
     assert r.abstained and r.answer is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): regressed in round 4 when the models were retrained with table rows "
-    "named by any identifying cell: the threshold chosen for 5 % false abstention on the training "
-    "questions fell from 0.554 to 0.535, and this question's confidence is 0.552",
-)
 def test_near_miss_asking_for_a_place_the_documents_do_not_name(assistant):
     r = assistant.ask("Which hospital in Tokyo treated the girl?")
     assert r.abstained

@@ -17,13 +17,6 @@ def test_answer_contains_50_percent(assistant):
     assert not r.abstained and "50%" in r.answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 10): regressed when answers came to be chosen from the top 20 passages "
-    "instead of the top 5 (validation answer@1 +0.017 over 927 turns; the retrained ranker "
-    "weighs the candidates differently): "
-    "quotes 'Typical signs include delayed motor milestones ...'",
-)
 def test_answer_names_the_molar_tooth_sign(assistant):
     r = assistant.ask("Which MRI sign is typical of Joubert syndrome?")
     assert not r.abstained and "molar tooth" in r.answer.text

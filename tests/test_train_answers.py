@@ -5,7 +5,7 @@ from conftest import ROOT
 
 from assistant.answering import AnswerModels, untrained_model
 from assistant.evaluation.qa import load_qa
-from assistant.evaluation.train_answers import collect_independently, fit
+from assistant.evaluation.train_answers import collect_independently
 
 
 def conversations(n: int):
@@ -25,12 +25,3 @@ def test_rows_do_not_depend_on_the_shipped_models(assistant):
         np.testing.assert_array_equal(a[2], b[2])
         np.testing.assert_array_equal(a[3], b[3])
     assert any(r[3].any() for r in shipped)  # some candidate answers: the labels are not all negative
-
-
-def test_fit_gives_standardised_logistic_weights():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 3))
-    y = x[:, 0] > 0
-    mean, scale, w, b = fit(x, y)
-    assert mean.shape == scale.shape == w.shape == (3,)
-    assert w[0] > 1.0 and abs(w[1]) < 0.5 and abs(w[2]) < 0.5

@@ -1,0 +1,68 @@
+"""Gradient-boosted trees applied with numpy (``assistant.trees``), as ``train-answers`` exports them."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.abstention import QUESTION_FEATURES
+from assistant.answering import shipped_abstainer
+from assistant.evaluation.train_answers import TREES, fit_abstainer
+from assistant.trees import TreeModel
+
+STUMP = {
+    "features": ["a", "b"],
+    "baseline": 0.5,
+    "learning_rate": 0.1,
+    "depth": 1,
+    # one split on b at 2.0: left leaf value -3, right leaf value +4
+    "trees": [
+        {
+            "feature": [1, -1, -1],
+            "threshold": [2.0, 0, 0],
+            "left": [1, -1, -1],
+            "right": [2, -1, -1],
+            "value": [0, -3.0, 4.0],
+        }
+    ],
+}
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_a_row_goes_left_when_its_feature_is_at_most_the_threshold():
+    model = TreeModel.from_dict(STUMP, ("a", "b"))
+    p = model.probability(np.array([[9.0, 2.0], [-9.0, 2.0001], [0.0, -5.0]]))
+    np.testing.assert_allclose(p, sigmoid(np.array([0.5 - 0.3, 0.5 + 0.4, 0.5 - 0.3])))
+
+
+def test_trees_for_other_features_or_pointing_outside_themselves_are_refused():
+    with pytest.raises(ValueError, match="other features"):
+        TreeModel.from_dict(STUMP, ("a", "c"))
+    broken = json.loads(json.dumps(STUMP))
+    broken["trees"][0]["right"][0] = 7
+    with pytest.raises(ValueError, match="outside"):
+        TreeModel.from_dict(broken, ("a", "b"))
+
+
+def test_exported_trees_give_scikit_learns_probabilities():
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(QUESTION_FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 3] * x[:, 4] + rng.normal(scale=0.5, size=400)) > 0
+    data = json.loads(json.dumps(fit_abstainer(x, y)))  # through JSON, as shipped
+    ours = TreeModel.from_dict(data, QUESTION_FEATURES)
+    theirs = GradientBoostingClassifier(**TREES).fit(x, y)
+    fresh = rng.normal(size=(300, len(QUESTION_FEATURES)))
+    np.testing.assert_allclose(ours.probability(fresh), theirs.predict_proba(fresh)[:, 1], atol=1e-9)
+    assert len(data["trees"]) == TREES["n_estimators"] and data["depth"] <= TREES["max_depth"]
+
+
+def test_the_shipped_abstention_model_is_trees_over_the_question_features():
+    model = shipped_abstainer()
+    assert isinstance(model, TreeModel) and model.features == QUESTION_FEATURES
+    p = model.probability(np.zeros((2, len(QUESTION_FEATURES))))
+    assert p.shape == (2,) and ((0 < p) & (p < 1)).all()
