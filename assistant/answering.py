@@ -6,10 +6,11 @@ candidate, described by ``answer_features.FEATURES``. A candidate that does not 
 fact the question asks for (a percentage, a dose, a cost...) keeps only a small part of its
 probability (``answer_features.gate``), so it cannot be the answer.
 
-The model is a linear ranker (trained to rank each question's answering candidates first, then
-scaled to probabilities) trained by ``python -m assistant.evaluation.train_answers
-evals/train.jsonl`` and shipped as plain JSON (``assistant/data/answer_model.json``); it is
-applied here with numpy only, as a standardised logistic model. The question-level abstention
+The model (``AnswerModel``) averages, in log-odds, a linear ranker (trained to rank each
+question's answering candidates first, then scaled to probabilities) and gradient-boosted trees
+over the same features; both are trained by ``make train-answers`` (``assistant train-answers``
+with the QA files the Makefile names) and shipped as plain JSON
+(``assistant/data/answer_model.json``), and applied here with numpy only. The question-level abstention
 model (``abstention.QUESTION_FEATURES``; gradient-boosted trees, ``trees.TreeModel``) turns the
 best candidate into the answer's confidence, which the abstention policy compares with the
 calibrated threshold.
@@ -32,6 +33,7 @@ from .trees import TreeModel
 __all__ = [
     "FEATURES",
     "QUESTION_FEATURES",
+    "AnswerModel",
     "AnswerModels",
     "AnswerQuery",
     "Answerer",
@@ -66,8 +68,10 @@ class LinearModel:
     bias: float
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
 
     @classmethod
     def from_dict(cls, data: dict, features: tuple[str, ...] = FEATURES) -> LinearModel:
@@ -84,22 +88,44 @@ class LinearModel:
         return cls(names, arr("mean"), arr("scale"), arr("weights"), float(data["bias"]))
 
 
-def untrained_model() -> LinearModel:
+@dataclass(frozen=True)
+class AnswerModel:
+    """The answer model: the linear ranker and, once trained, gradient-boosted trees over the same
+    features (pointwise), their log-odds averaged. On the spent test files, each scored by models
+    trained without it, the best candidate answers for 0.621 of the answerable questions against
+    0.606 for the ranker alone and 0.612 for the trees alone (README, "Round 5")."""
+
+    linear: LinearModel
+    trees: TreeModel | None = None
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        if self.trees is None:
+            return self.linear.probability(x)
+        z = 0.5 * self.linear.logit(x) + 0.5 * self.trees.logit(x)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> AnswerModel:
+        trees = data.get("trees")
+        return cls(LinearModel.from_dict(data), TreeModel.from_dict(trees, FEATURES) if trees else None)
+
+
+def untrained_model() -> AnswerModel:
     """A hand-set fallback used only before a model was trained (cosine and coverage)."""
     w = np.zeros(len(FEATURES))
     for name, value in (("cos", 3.0), ("chunk_cos", 1.0), ("local_own", 1.5), ("cover", 1.0), ("novelty", 1.0)):
         w[FEATURES.index(name)] = value
-    return LinearModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, -3.0)
+    return AnswerModel(LinearModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, -3.0))
 
 
 @lru_cache(maxsize=1)
-def shipped_model() -> LinearModel:
+def shipped_model() -> AnswerModel:
     try:
         text = resources.files("assistant.data").joinpath("answer_model.json").read_text(encoding="utf-8")
     except FileNotFoundError:
         return untrained_model()
     try:
-        return LinearModel.from_dict(json.loads(text))
+        return AnswerModel.from_dict(json.loads(text))
     except ValueError as exc:  # features changed since it was trained: usable only to train anew
         import warnings
 
@@ -122,7 +148,7 @@ class AnswerModels:
     """The answer model and the question-level abstention model (None: the best candidate's own
     probability is the confidence)."""
 
-    model: LinearModel
+    model: AnswerModel
     abstainer: TreeModel | None = None
 
     @classmethod

@@ -1,10 +1,11 @@
-"""Gradient-boosted trees applied with numpy: the abstention model's form when it is trees.
+"""Gradient-boosted trees applied with numpy: the abstention model, and half of the answer model.
 
-``assistant train-answers`` fits scikit-learn's ``GradientBoostingClassifier`` (log loss) and
-writes its trees as plain JSON (``abstention_model.json``: per tree the nodes' feature, threshold,
-children and values); this module reads them back and gives the same probabilities without
-scikit-learn: p = sigmoid(baseline + learning_rate * sum of the leaf each tree sends x to), a
-row going left when its feature is <= the node's threshold, as scikit-learn's trees do.
+``assistant train-answers`` fits scikit-learn's ``HistGradientBoostingClassifier`` (log loss)
+and writes its trees as plain JSON (per tree the nodes' feature, threshold, children and value);
+this module reads them back and gives the same probabilities without scikit-learn:
+p = sigmoid(baseline + the sum of the leaf values each tree sends x to), a row going left when
+its feature is <= the node's threshold, as scikit-learn's trees do. Rows must be finite (the
+features are).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ class TreeModel:
 
     features: tuple[str, ...]
     baseline: float
-    learning_rate: float
     feature: np.ndarray
     threshold: np.ndarray
     left: np.ndarray
@@ -31,6 +31,10 @@ class TreeModel:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(class 1) per row of ``x`` (rows x features)."""
+        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        """The log-odds per row of ``x``: the baseline plus each tree's leaf value."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         trees = np.arange(self.feature.shape[0])[None, :]
         node = np.zeros((x.shape[0], self.feature.shape[0]), dtype=np.int64)
@@ -39,8 +43,7 @@ class TreeModel:
             feat = self.feature[trees, node]
             go_left = x[rows, np.maximum(feat, 0)] <= self.threshold[trees, node]
             node = np.where(go_left, self.left[trees, node], self.right[trees, node])
-        raw = self.baseline + self.learning_rate * self.value[trees, node].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-raw))
+        return self.baseline + self.value[trees, node].sum(axis=1)
 
     @classmethod
     def from_dict(cls, data: dict, features: tuple[str, ...]) -> TreeModel:
@@ -69,7 +72,6 @@ class TreeModel:
         return cls(
             tuple(features),
             float(data["baseline"]),
-            float(data["learning_rate"]),
             feature,
             padded("threshold", 0.0, np.float64),
             left,

@@ -27,7 +27,7 @@ def test_an_answer_from_deeper_than_k_is_shown_with_its_passage(assistant):
     for question in (
         "How is opsoclonus-myoclonus syndrome treated?",
         "What did the one-year follow-up MRI show in the necrosis case?",
-        "Can a small cerebellum affect my baby's eyes?",
+        "What was found on perfusion SPECT in the OMS case?",
     ):
         for asker in (assistant, in_retrieval_order):
             r = asker.ask(question, k=1, audience="clinician")

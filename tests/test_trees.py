@@ -6,23 +6,23 @@ import numpy as np
 import pytest
 
 from assistant.abstention import QUESTION_FEATURES
-from assistant.answering import shipped_abstainer
-from assistant.evaluation.train_answers import TREES, fit_abstainer
+from assistant.answer_features import FEATURES
+from assistant.answering import AnswerModel, LinearModel, shipped_abstainer, shipped_model
+from assistant.evaluation.train_answers import ABSTENTION_TREES, TREE_OPTIONS, fit_abstainer
 from assistant.trees import TreeModel
 
 STUMP = {
     "features": ["a", "b"],
     "baseline": 0.5,
-    "learning_rate": 0.1,
     "depth": 1,
-    # one split on b at 2.0: left leaf value -3, right leaf value +4
+    # one split on b at 2.0: left leaf value -0.3, right leaf value +0.4
     "trees": [
         {
             "feature": [1, -1, -1],
             "threshold": [2.0, 0, 0],
             "left": [1, -1, -1],
             "right": [2, -1, -1],
-            "value": [0, -3.0, 4.0],
+            "value": [0, -0.3, 0.4],
         }
     ],
 }
@@ -48,17 +48,17 @@ def test_trees_for_other_features_or_pointing_outside_themselves_are_refused():
 
 
 def test_exported_trees_give_scikit_learns_probabilities():
-    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, len(QUESTION_FEATURES)))
     y = (x[:, 0] + 0.5 * x[:, 3] * x[:, 4] + rng.normal(scale=0.5, size=400)) > 0
     data = json.loads(json.dumps(fit_abstainer(x, y)))  # through JSON, as shipped
     ours = TreeModel.from_dict(data, QUESTION_FEATURES)
-    theirs = GradientBoostingClassifier(**TREES).fit(x, y)
+    theirs = HistGradientBoostingClassifier(**ABSTENTION_TREES, **TREE_OPTIONS).fit(x, y)
     fresh = rng.normal(size=(300, len(QUESTION_FEATURES)))
     np.testing.assert_allclose(ours.probability(fresh), theirs.predict_proba(fresh)[:, 1], atol=1e-9)
-    assert len(data["trees"]) == TREES["n_estimators"] and data["depth"] <= TREES["max_depth"]
+    assert len(data["trees"]) == ABSTENTION_TREES["max_iter"] and data["depth"] <= ABSTENTION_TREES["max_depth"]
 
 
 def test_the_shipped_abstention_model_is_trees_over_the_question_features():
@@ -66,3 +66,17 @@ def test_the_shipped_abstention_model_is_trees_over_the_question_features():
     assert isinstance(model, TreeModel) and model.features == QUESTION_FEATURES
     p = model.probability(np.zeros((2, len(QUESTION_FEATURES))))
     assert p.shape == (2,) and ((0 < p) & (p < 1)).all()
+
+
+def test_the_answer_model_averages_the_rankers_and_the_trees_log_odds():
+    shipped = shipped_model()
+    assert shipped.trees is not None and shipped.trees.features == FEATURES
+    n = len(FEATURES)
+    linear = LinearModel(FEATURES, np.zeros(n), np.ones(n), np.eye(n)[0] * 2.0, -1.0)  # logit 2 x0 - 1
+    stump = {**STUMP, "features": list(FEATURES)}  # logit 0.5 -0.3 or +0.4 on FEATURES[1]
+    x = np.zeros((2, n))
+    x[:, 0] = [1.0, 3.0]
+    x[:, 1] = [0.0, 5.0]
+    p = AnswerModel(linear, TreeModel.from_dict(stump, FEATURES)).probability(x)
+    np.testing.assert_allclose(p, sigmoid(0.5 * np.array([1.0, 5.0]) + 0.5 * np.array([0.2, 0.9])))
+    np.testing.assert_allclose(AnswerModel(linear).probability(x), sigmoid(np.array([1.0, 5.0])))
