@@ -6,17 +6,17 @@ Every question is asked as a user would (earlier turns of its conversation first
 Responses; those are asked with models fitted here, never the shipped ones, so retraining gives
 the same model), its top passages retrieved, and every candidate sentence described by
 ``answer_features.FEATURES``. A candidate is positive when it contains one of the question's answer
-phrases; unanswerable questions give only negatives. A linear ranker (conditional logit over
-each question's candidates, then Platt-scaled to probabilities: a standardised logistic model
-that the runtime applies with numpy; scipy and scikit-learn at training only) is fitted with
-5-fold cross-validation grouped by conversation (its probabilities passed through the
+phrases; unanswerable questions give only negatives. The answer model (``answering.AnswerModel``)
+is a linear ranker (conditional logit over each question's candidates, then Platt-scaled to
+probabilities) averaged in log-odds with gradient-boosted trees over the same features, fitted
+with 5-fold cross-validation grouped by conversation (its probabilities passed through the
 answer-type gate, as at runtime). The abstention model (gradient-boosted trees over
-``abstention.QUESTION_FEATURES``, scikit-learn's ``GradientBoostingClassifier``, applied at
-runtime by ``trees.TreeModel``) learns from the ranker's out-of-fold probabilities, the abstention
+``abstention.QUESTION_FEATURES``) learns from the answer model's out-of-fold probabilities, the abstention
 threshold is chosen on its own out-of-fold confidences by ``abstention.choose_threshold``, and all
 are written as plain JSON: ``assistant/data/answer_model.json``, ``abstention_model.json`` and
-``calibration.json``. Questions about the documents themselves (``document_facts``) are answered
-from metadata, not by these models.
+``calibration.json``; the runtime applies them with numpy (``trees.TreeModel`` for the trees),
+scipy and scikit-learn are needed for training only. Questions about the documents themselves
+(``document_facts``) are answered from metadata, not by these models.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ FOLDS = 5
 # Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier; early stopping as its
 # default leaves it: on for the ~100,000 candidate rows, off for the ~1,500 question rows):
 # shallow, many rows per leaf, a slow learning rate. On the spent test files, each scored by
-# models trained without it (README, "Round 5"): the answer trees averaged with the ranker put an
-# answering candidate first for 0.621 of the answerable questions (ranker alone 0.606); the
-# abstention trees abstain on 0.558 of the unanswerable at false abstention 0.039 (the logistic
-# model trained on evals/train.jsonl alone: 0.433 at 0.042).
+# models trained without it (evals/experiments/leave_one_writer_out.py): with the trees averaged
+# in, the best candidate answers for 0.628 of the answerable questions (the ranker alone 0.613);
+# the abstention trees abstain on 0.572 of the unanswerable at false abstention 0.039 (a logistic
+# model on the same rows: 0.503 at 0.048; on evals/train.jsonl alone: 0.419 at 0.041).
 ANSWER_TREES = {"max_depth": 4, "learning_rate": 0.05, "max_iter": 300, "min_samples_leaf": 50}
 ABSTENTION_TREES = {"max_depth": 3, "learning_rate": 0.05, "max_iter": 200, "min_samples_leaf": 30}
 TREE_OPTIONS = {"l2_regularization": 1.0, "random_state": 0}
@@ -158,15 +158,15 @@ def fit_answer_trees(rows) -> dict:
     return fit_trees(np.vstack([r[2] for r in rows if len(r[1])]), _labels(rows), ANSWER_TREES, FEATURES)
 
 
-def answer_model(rows, ranker=None, trees=None):
-    """The ``answering.AnswerModel`` fitted on ``rows`` (its parts passed when already fitted)."""
+def answer_model(rows):
+    """The ``answering.AnswerModel`` fitted on ``rows``."""
     from ..answer_features import FEATURES
     from ..answering import AnswerModel, LinearModel
     from ..trees import TreeModel
 
     return AnswerModel(
-        LinearModel(FEATURES, *(ranker or fit_ranker(rows))),
-        TreeModel.from_dict(trees or fit_answer_trees(rows), FEATURES),
+        LinearModel(FEATURES, *fit_ranker(rows)),
+        TreeModel.from_dict(fit_answer_trees(rows), FEATURES),
     )
 
 

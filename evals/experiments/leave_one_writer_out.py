@@ -1,0 +1,127 @@
+"""Round 5's comparison (README, "Round 5"): the answer models trained on more writers, and as trees.
+
+    .venv/bin/python evals/experiments/leave_one_writer_out.py      # ~15 minutes on 2 cores
+
+Each spent test file (holdout, fresh, test, blind4-7) is scored by models trained without it:
+on evals/train.jsonl alone, or on train.jsonl plus the other spent files ("seven writers";
+evals/test.jsonl never among them, as in `make train-answers`). Two kinds of models:
+- round 4: the linear ranker, and a standardised logistic regression (C 0.5) for abstention;
+- round 5 (shipped): the ranker averaged with trees (``answering.AnswerModel``), and trees for
+  abstention, fitted by ``train_answers`` exactly as `make train-answers` fits them.
+Each question's candidate rows are computed once, with the shipped models answering a
+conversation's earlier turns; the threshold is chosen on each training set's out-of-fold
+confidences (false abstention <= 5 %). Questions about the documents themselves are left out
+(answered from metadata). Prints answer@1 (answered and right), the share whose best candidate
+answers, abstention on unanswerable questions, false abstention, parents and follow-ups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.abstention import choose_threshold, question_row
+from assistant.answer_features import FEATURES, gate
+from assistant.answering import AnswerModel, LinearModel
+from assistant.evaluation import train_answers as T
+from assistant.evaluation.qa import load_qa
+from assistant.service import Assistant
+
+SPENT = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
+NEVER_TRAINED_ON = {"test"}
+
+
+def logistic(x, y):
+    from sklearn.linear_model import LogisticRegression
+
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(std > 0, std, 1.0)
+    model = LogisticRegression(C=0.5, max_iter=2000).fit((x - mean) / scale, y)
+    return LinearModel(tuple(map(str, range(x.shape[1]))), mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def linear_oof(rows):
+    from sklearn.model_selection import GroupKFold
+
+    groups = [T.conversation_of(item) for item, *_ in rows]
+    oof = [np.zeros(0)] * len(rows)
+    for tr, te in GroupKFold(n_splits=T.FOLDS).split(np.zeros(len(rows)), groups=groups):
+        model = AnswerModel(LinearModel(FEATURES, *T.fit_ranker([rows[i] for i in tr])))
+        for i in te:
+            if len(rows[i][1]):
+                oof[i] = gate(model.probability(rows[i][2]), rows[i][2])
+    return oof
+
+
+def logistic_oof(rows, qrows):
+    from sklearn.model_selection import GroupKFold
+
+    conf = np.zeros(len(rows))
+    xs = np.vstack([r for _, r, _ in qrows])
+    groups = [T.conversation_of(rows[i][0]) for i, _, _ in qrows]
+    for tr, te in GroupKFold(n_splits=T.FOLDS).split(xs, groups=groups):
+        keep = [j for j in tr if qrows[j][2] is not None]
+        model = logistic(xs[keep], np.array([qrows[j][2] for j in keep]))
+        for j, c in zip(te, model.probability(xs[te]), strict=True):
+            conf[qrows[j][0]] = c
+    return conf
+
+
+def train(rows, kind):
+    """(answer model, abstention model, threshold) fitted on rows as `train-answers` would."""
+    oof = linear_oof(rows) if kind == "round 4" else T.cross_validate(rows)
+    qrows = T.question_rows(rows, oof)
+    qconf = logistic_oof(rows, qrows) if kind == "round 4" else T.cross_validate_abstention(rows, qrows)
+    best = T.best_candidates(rows, oof)
+    threshold = choose_threshold([(a, r, float(c)) for (a, r, _), c in zip(best, qconf, strict=True)])
+    qx = np.vstack([r for _, r, label in qrows if label is not None])
+    qy = np.array([label for _, _, label in qrows if label is not None])
+    if kind == "round 4":
+        return AnswerModel(LinearModel(FEATURES, *T.fit_ranker(rows))), logistic(qx, qy), threshold
+    return T.answer_model(rows), T.abstainer_of(T.fit_abstainer(qx, qy)), threshold
+
+
+def score(models, rows):
+    model, abstainer, threshold = models
+    out = []
+    for item, pairs, x, labels, tops in rows:
+        if not len(pairs):
+            out.append((item, False, False))
+            continue
+        p = gate(model.probability(x), x)
+        right = bool(labels[int(np.argmax(p))])
+        conf = float(abstainer.probability(question_row(x, p, *tops)[None, :])[0])
+        out.append((item, right, conf >= threshold))
+    return out
+
+
+def summary(name, res):
+    ans = [(i, r, a) for i, r, a in res if i.answerable]
+    un = [a for i, _, a in res if not i.answerable]
+    parents = [r and a for i, r, a in ans if i.audience == "parent"]
+    follow = [r and a for i, r, a in ans if i.history]
+    print(
+        f"{name:44s} answer@1 {np.mean([r and a for _, r, a in ans]):.3f}"
+        f"  best right {np.mean([r for _, r, _ in ans]):.3f}  abstention {1 - np.mean(un):.3f}"
+        f"  false {1 - np.mean([a for _, _, a in ans]):.3f}  parents {np.mean(parents):.3f}"
+        f"  follow-ups {np.mean(follow):.3f}",
+        flush=True,
+    )
+
+
+def main():
+    assistant = Assistant().warm_up()
+    rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *SPENT]}
+    for kind in ("round 4", "round 5"):
+        alone = train(rows["train"], kind)
+        summary(f"{kind}, trained on train.jsonl", [r for f in SPENT for r in score(alone, rows[f])])
+        pooled = []
+        for held in SPENT:
+            others = [r for f in SPENT if f != held and f not in NEVER_TRAINED_ON for r in rows[f]]
+            res = score(train(rows["train"] + others, kind), rows[held])
+            summary(f"  {kind}, seven writers, {held}", res)
+            pooled += res
+        summary(f"{kind}, seven writers (each file left out)", pooled)
+
+
+if __name__ == "__main__":
+    main()
