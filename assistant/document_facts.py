@@ -1,5 +1,7 @@
-"""Questions about the documents themselves: who wrote it, the corresponding author, the
-journal, the year, the DOI, the kind of article.
+"""Questions about the documents themselves: who wrote it, where the authors work, the
+corresponding author, the journal, the year, the DOI, volume and pages, the dates it was received
+and accepted, its licence (open access, may it be shared), the kind of article (is it peer
+reviewed, a journal article).
 
 Detected by the question's form (``FIELDS``), answered from the document's metadata (its
 sidecar, ``DocumentMeta``) and from the labelled lines of its own front matter ("Corresponding
@@ -33,17 +35,51 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     ("corresponding", re.compile(r"\bcorresponding author\b|\bwho (can i|should i|to) contact\b", re.IGNORECASE)),
     ("first_author", re.compile(r"\bfirst author\b|\blead author\b", re.IGNORECASE)),
     ("last_author", re.compile(r"\b(last|senior) author\b", re.IGNORECASE)),
-    ("affiliation", re.compile(r"\b(affiliat\w*|institution|which university|what university)\b", re.IGNORECASE)),
-    ("authors", re.compile(r"\bauthors?\b|\bwho (wrote|authored|published)\b|\bwritten by\b", re.IGNORECASE)),
-    ("licence", re.compile(r"\blicen[cs]e[ds]?\b|\bcopyright\b", re.IGNORECASE)),
+    (
+        "affiliation",
+        re.compile(
+            r"\b(affiliat\w*|institution|which university|what university)\b|"
+            r"\bwhere\b.*\b(authors|doctors|researchers|writers)\b.*\b(from|based|work|working)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "authors",
+        re.compile(r"\bauthors?\b|\bwho\b.*\b(wrote|authored)\b|\bwho published\b|\bwritten by\b", re.IGNORECASE),
+    ),
+    (
+        "licence",
+        re.compile(
+            r"\blicen[cs]e[ds]?\b|\bcopyright\b|\bopen[- ]access\b|\bfree to (read|share|use|reuse|download)\b|"
+            r"\b(share|reuse|distribute|copy)\b.*\b(pdf|article|paper)\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "citation",
         re.compile(
-            r"\b(volume|issue|page numbers|pages)\b.*\b" + DOC_NOUN + r"\b|\bhow (do|should) i cite\b", re.IGNORECASE
+            r"\b(volume|page range|page numbers)\b|\b(issue|pages)\b.*\b" + DOC_NOUN + r"\b|"
+            r"\bhow (do|should) i cite\b|\bcitation details\b",
+            re.IGNORECASE,
         ),
     ),
-    ("accepted", re.compile(r"\baccepted\b.*\bpublication\b|\bwhen was .*\baccepted\b", re.IGNORECASE)),
+    (
+        "accepted",
+        re.compile(
+            r"\baccepted\b.*\bpublication\b|\bwhen was .*\baccepted\b|\b(received|accepted)\b.*\bdates?\b|"
+            r"\bdates?\b.*\b(received|accepted)\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("received", re.compile(r"\bwhen was .*\breceived\b", re.IGNORECASE)),
+    (  # before the journal: "Is it an actual journal article?" asks what kind of document it is
+        "kind",
+        re.compile(
+            r"\bpeer[- ]?reviewed\b|\b(is|was)\b[^?]*\b(journal article|research (paper|article)|"
+            r"scientific (paper|article))\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "journal",
         re.compile(r"\bjournal\b|\bpublished in\b|\bwhich (website|site)\b|\bwhat (website|site)\b", re.IGNORECASE),
@@ -70,7 +106,7 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
 # words that name a document (or a part only a document has)
 REFERENCE_RE = re.compile(
     r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
-    r"sources?|manuscripts?|doi|case (report|study|series)|reviews?)\b",
+    r"sources?|manuscripts?|doi|case (report|study|series)|reviews?|et al)\b",
     re.IGNORECASE,
 )
 STOP = {
@@ -217,15 +253,19 @@ def _words(text: str) -> set[str]:
 
 
 def which_document(question: str, turns: Sequence[Turn], documents, passages: Sequence[Passage]) -> str | None:
-    """The document the question names by its title's words, else the conversation's, else the top passage's."""
+    """The document the question names by its title's words (more of them than any other: two, or
+    one that no other document's text uses, as "neuroblastoma" but not "girl"), else the
+    conversation's, else the top passage's."""
     asked = _words(question)
-    scores = {
-        doc_id: len(asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))))
-        for doc_id, d in documents.items()
+    named = {
+        doc_id: asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))) for doc_id, d in documents.items()
     }
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-        return ranked[0][0]
+    ranked = sorted(named.items(), key=lambda kv: -len(kv[1]))
+    if ranked and ranked[0][1] and (len(ranked) == 1 or len(ranked[0][1]) > len(ranked[1][1])):
+        doc_id, words = ranked[0]
+        others = [d for other, d in documents.items() if other != doc_id]
+        if len(words) >= 2 or not any(words & _words(d.text) for d in others):
+            return doc_id
     earlier = next((t.doc_id for t in reversed(turns) if t.doc_id), None)
     if earlier:
         return earlier

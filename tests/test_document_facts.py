@@ -89,3 +89,30 @@ def test_who_wrote_it_as_a_followup_names_the_earlier_document(assistant):
     assert not first.abstained
     r = assistant.ask("Who wrote it?", history=[first])
     assert r.answer is not None and r.answer.kind is AnswerKind.METADATA and "Takenaka" in r.answer.text
+
+
+def test_more_ways_of_asking_for_a_document_detail():
+    assert asked_field("Could you give the volume and page range of Hirata et al.?") == "citation"
+    assert asked_field("What dates was the paper received and accepted?") == "accepted"
+    assert asked_field("Is the neuroblastoma paper open access?") == "licence"
+    assert asked_field("am i allowed to share the pdf of that article with my mum?") == "licence"
+    assert asked_field("Was the case report peer-reviewed?") == "kind"
+    assert asked_field("Is the hypoplasia page a real journal article or a blog?") == "kind"
+    assert asked_field("Which journal article is this?") == "journal"
+    assert asked_field("who are the doctors that wrote the OMS paper?") == "authors"
+    assert asked_field("Where do the authors of the OMS paper work?") == "affiliation"
+    # the same words about the story, not about a document
+    assert asked_field("Where did the girl with the tummy bug come from?") is None
+    assert asked_field("What issues can a child with cerebellar hypoplasia have?") is None
+
+
+def test_one_title_word_no_other_document_uses_names_the_document(assistant):
+    # "neuroblastoma" is only in the OMS report: its licence and authors, whatever the top passage is
+    r = assistant.ask("is the neuroblastoma article open access, can I share the pdf with my sister?")
+    assert r.answer is not None and r.answer.kind is AnswerKind.METADATA
+    assert "Open Access" in r.answer.text and "Creative Commons" in r.answer.text
+    r = assistant.ask("who are the doctors that wrote the neuroblastoma report?")
+    assert r.answer is not None and "Takenaka" in r.answer.text
+    # "girl" is in the necrosis report's title but also in the OMS report's text: it names neither
+    r = assistant.ask("what year did the report about the japanese girl with the tumour come out?")
+    assert r.answer is not None and r.answer.kind is AnswerKind.METADATA and r.answer.text == "2023"
