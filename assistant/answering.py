@@ -28,7 +28,7 @@ import numpy as np
 from .abstention import QUESTION_FEATURES, question_row
 from .answer_features import FEATURES, AnswerQuery, FeatureBuilder, gate
 from .index import Index
-from .trees import TreeModel
+from .trees import TreeModel, sigmoid
 
 __all__ = [
     "FEATURES",
@@ -68,7 +68,7 @@ class LinearModel:
     bias: float
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+        return sigmoid(self.logit(x))
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -101,8 +101,7 @@ class AnswerModel:
     def probability(self, x: np.ndarray) -> np.ndarray:
         if self.trees is None:
             return self.linear.probability(x)
-        z = 0.5 * self.linear.logit(x) + 0.5 * self.trees.logit(x)
-        return 1.0 / (1.0 + np.exp(-z))
+        return sigmoid(0.5 * self.linear.logit(x) + 0.5 * self.trees.logit(x))
 
     @classmethod
     def from_dict(cls, data: dict) -> AnswerModel:

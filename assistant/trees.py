@@ -15,6 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Log-odds to probabilities (every model of the answer layer ends in it)."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @dataclass(frozen=True)
 class TreeModel:
     """All trees' nodes in flat arrays: ``feature`` (0 at a leaf), ``threshold``, ``value``, and
@@ -33,7 +38,7 @@ class TreeModel:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P(class 1) per row of ``x`` (rows x features)."""
-        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+        return sigmoid(self.logit(x))
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The log-odds per row of ``x``: the baseline plus each tree's leaf value."""
