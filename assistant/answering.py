@@ -125,7 +125,7 @@ def shipped_model() -> AnswerModel:
         return untrained_model()
     try:
         return AnswerModel.from_dict(json.loads(text))
-    except ValueError as exc:  # features changed since it was trained: usable only to train anew
+    except (ValueError, KeyError, TypeError) as exc:  # other features, or a damaged file: usable only to train anew
         import warnings
 
         warnings.warn(str(exc), stacklevel=2)
