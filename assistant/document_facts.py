@@ -252,6 +252,12 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 2}
 
 
+@lru_cache(maxsize=4096)
+def _text_words(text: str) -> frozenset[str]:
+    """A document text's words, made once per text (``which_document`` asks about every other document)."""
+    return frozenset(_words(text))
+
+
 def which_document(question: str, turns: Sequence[Turn], documents, passages: Sequence[Passage]) -> str | None:
     """The document the question names by its title's words (more of them than any other: two, or
     one that no other document's text uses, as "neuroblastoma" but not "girl"), else the
@@ -264,7 +270,7 @@ def which_document(question: str, turns: Sequence[Turn], documents, passages: Se
     if ranked and ranked[0][1] and (len(ranked) == 1 or len(ranked[0][1]) > len(ranked[1][1])):
         doc_id, words = ranked[0]
         others = [d for other, d in documents.items() if other != doc_id]
-        if len(words) >= 2 or not any(words & _words(d.text) for d in others):
+        if len(words) >= 2 or not any(words & _text_words(d.text) for d in others):
             return doc_id
     earlier = next((t.doc_id for t in reversed(turns) if t.doc_id), None)
     if earlier:
