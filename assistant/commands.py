@@ -109,11 +109,12 @@ def cmd_show(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    """Interactive loop in the terminal (follow-ups use the earlier questions)."""
+    """Interactive loop in the terminal (a follow-up is answered knowing the earlier questions and
+    where their answers came from)."""
     from .service import Assistant, AssistantError
 
     assistant = Assistant(_settings(args))
-    history: list[str] = []
+    history: list = []  # the earlier Responses
     print("Ask about the documents. Empty line or Ctrl-D to quit; /new starts a new conversation.")
     while True:
         try:
@@ -132,7 +133,7 @@ def cmd_chat(args) -> int:
             print(f"error: {exc}")
             return EXIT_FAILED
         _print_response(resp)
-        history.append(q)
+        history.append(resp)
 
 
 def cmd_provision(args) -> int:

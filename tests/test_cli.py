@@ -108,3 +108,22 @@ def test_build_reports_a_summary(tmp_path, docs_copy):
 def test_usage_errors_are_one_line(settings):
     out = run_cli("ask", "ataxia", "--k", "0", "--docs", str(DOCS), "--index", str(settings.index_dir))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "k must be at least 1" in out.stderr
+
+
+def test_chat_follow_up_uses_the_earlier_answer(settings, assistant):
+    """`assistant chat` keeps each Response, so a follow-up is answered knowing where the earlier
+    answer came from (as the Python API and `assistant eval` answer it)."""
+    first, follow = "what is the cerebellum?", "what happens if it is small?"
+    expected = assistant.ask(follow, history=[assistant.ask(first, audience="parent")], audience="parent")
+    assert "smaller than expected" in expected.answer.text
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "chat", "--docs", str(DOCS), "--index", str(settings.index_dir)],
+        input=f"{first}\n{follow}\n\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    replies = out.stdout.split("\n> ")
+    assert len(replies) == 4  # greeting, two replies, last prompt
+    assert replies[2].startswith("Answer [1]: “When this structure is smaller than expected")

@@ -260,7 +260,9 @@ def test_chat_turn_state(server):
     """ChatApp.respond: what the Blocks wiring shows after each question."""
     app = server[0].chat_app
     t = app.respond("What is opsoclonus-myoclonus syndrome?", "parent", [], [], {}, {}, 0)
-    assert t.turn == 1 and t.questions == ["What is opsoclonus-myoclonus syndrome?"] and len(t.chat) == 2
+    assert t.turn == 1 and [q["question"] for q in t.questions] == ["What is opsoclonus-myoclonus syndrome?"]
+    assert t.questions[0]["doc_id"] == "oms-neuroblastoma-cerebellar-hypoperfusion" and t.questions[0]["answer"]
+    assert len(t.chat) == 2
     assert t.records["1"]["answer"] and t.chat[1]["role"] == "assistant"
     choices, picked = t.picker
     assert picked == choices[0][1] and picked.startswith("1:") and "(quoted)" in choices[0][0]
@@ -273,6 +275,23 @@ def test_chat_turn_state(server):
     t3 = app.respond("   ", "parent", t2.chat, t2.questions, t2.records, t2.sources, t2.turn)
     assert t3.turn == 2 and t3.questions == t2.questions and t3.picker is None and t3.context is None
     assert "Please type a question." in t3.chat[-1]["content"]
+
+
+def test_chat_followup_knows_where_the_earlier_answer_came_from(server):
+    """The chat remembers each answer's document and section, so a follow-up is answered as the
+    Python API answers it with the earlier Responses (and as `assistant eval` measures it), not
+    as a bare list of questions would have it."""
+    app = server[0].chat_app
+    first, follow = "what is the cerebellum?", "what happens if it is small?"
+    t = app.respond(first, "parent", [], [], {}, {}, 0)
+    t2 = app.respond(follow, "parent", t.chat, t.questions, t.records, t.sources, t.turn)
+    assistant = app.assistant
+    expected = assistant.ask(follow, history=[assistant.ask(first, audience="parent")], audience="parent")
+    assert t2.records["3"]["answer"] == expected.answer.text
+    assert "smaller than expected" in t2.records["3"]["answer"]
+    # a remembered turn that lost its fields (or never had them) is still a question
+    t3 = app.respond(follow, "parent", [], [{"question": first}, "what is the cerebellum?"], {}, {}, 0)
+    assert t3.turn == 1 and t3.records["1"]["question"] == follow
 
 
 # -- `assistant serve` ----------------------------------------------------------------------

@@ -112,7 +112,7 @@ def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup
                 ),
                 elem_id="startup-error",
             )
-        questions = gr.State([])  # the user's earlier questions in this chat (raw text)
+        questions = gr.State([])  # the earlier turns of this chat: question, quote, document, section
         records = gr.State({})  # assistant message index -> what was answered (for feedback)
         sources = gr.State({})  # picker key -> {doc_id, at, end, label, reference}
         turn = gr.State(0)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ..citations import full_reference
 from ..feedback import FeedbackError, FeedbackLog
 from ..schema import AnswerKind, Audience, Response, Retriever, Status
+from ..schema import Turn as AskedTurn
 from ..service import Assistant, AssistantError
 from .render import (
     ABSTAINED_CONTEXT,
@@ -35,6 +36,28 @@ FAILED = "Something went wrong while answering; please try again."
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value or "")
+
+
+TURN_FIELDS = tuple(f.name for f in fields(AskedTurn))
+
+
+def remembered(resp: Response) -> dict:
+    """What the chat keeps of an answered turn for its follow-ups: the question, the quote and
+    where it came from, and the question as searched (plain data, as Gradio state holds it)."""
+    return asdict(resp.as_turn())
+
+
+def earlier_turns(history: list | None) -> list[AskedTurn | str]:
+    """The chat's remembered turns as the assistant takes them: a follow-up is answered knowing
+    the earlier answer's document and section, as ``assistant eval`` asks conversations (a plain
+    string is a question whose answer is unknown)."""
+    out: list[AskedTurn | str] = []
+    for item in history or []:
+        if isinstance(item, dict):
+            out.append(AskedTurn(**{k: _text(item.get(k)) for k in TURN_FIELDS}))
+        else:
+            out.append(_text(item))
+    return out
 
 
 def parse_history(history: Any) -> list[str]:
@@ -110,7 +133,7 @@ class Turn:
     """The chat state after one question. picker/context None: leave them as they are."""
 
     chat: list[dict]
-    questions: list[str]
+    questions: list[dict]  # the earlier turns (``remembered``), oldest first
     records: dict
     sources: dict
     turn: int
@@ -145,7 +168,7 @@ class ChatApp:
             return api_error(question, audience, "internal", type(exc).__name__, FAILED)
 
     # one chat turn --------------------------------------------------------------------------
-    def answer(self, question: Any, audience: str, questions: list[str]) -> tuple[str, dict, Response | None]:
+    def answer(self, question: Any, audience: str, questions: list) -> tuple[str, dict, Response | None]:
         """-> (reply HTML, feedback record, response or None). Never raises."""
         question = _text(question)
         record = {
@@ -157,7 +180,7 @@ class ChatApp:
             "citations": [],
         }
         try:
-            resp = self.assistant.ask(question, history=list(questions), audience=audience or "parent")
+            resp = self.assistant.ask(question, history=earlier_turns(questions), audience=audience or "parent")
         except AssistantError as exc:
             title = "The assistant cannot answer right now: its document index or model is not available."
             detail = f"{exc} — build the index with `assistant build` (or check the documents folder), then ask again."
@@ -209,7 +232,7 @@ class ChatApp:
         if resp is None or resp.status is Status.EMPTY_QUESTION:
             return state
         state.turn += 1
-        state.questions.append(resp.question)
+        state.questions.append(remembered(resp))
         if not resp.passages:
             return state
         new = sources_for(resp, state.turn)
