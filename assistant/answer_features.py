@@ -10,7 +10,8 @@ centimetres", a cost, a dose, a duration, an age, a person, a place), whether th
 a content word found nowhere in the documents, whether the asked aspect (or, without a
 topic/focus split, a content stem) occurs in none of the candidates nor their section titles
 (``unsupported``: the documents likely don't answer), the asked aspect (``focus.py``), the earlier
-turn's document and section, and the audience. The abstention model describes a question by
+turn's document and section and how far the candidate is from its quoted sentence, and the
+audience. The abstention model describes a question by
 its best candidate's features (``abstention.QUESTION_FEATURES``).
 """
 
@@ -40,7 +41,7 @@ FEATURES = tuple(
     asks_dose asks_treatment match_number match_person match_gene match_place match_time match_dose
     match_treatment type_missing
     typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any table_row
-    plain_doc plain_parent parent followup same_doc same_section focus_split focus_cover
+    plain_doc plain_parent parent followup same_doc same_section prev_near prev_next prev_same focus_split focus_cover
     focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own
     rel_local_exp rel_corpus_own rel_corpus_exp rel_cover rel_focus_cover rel_focus_local
     rel_focus_cos
@@ -76,6 +77,7 @@ class AnswerContext:
     followup: bool = False
     doc_id: str = ""  # the previous answer's document
     section: str = ""
+    doc_start: int = -1  # where the previous answer's sentence starts in that document (-1: none)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,23 @@ class FeatureBuilder:
             self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
             self._row_names = identifying_cells(self.sentences)
             self._tokens = tokens
+
+    def _after_previous(self, context: AnswerContext, sids: list[int]) -> np.ndarray:
+        """Per candidate, where it stands from the previous answer's sentence (in the same
+        document; zeros otherwise): 1 / (1 + distance in sentences), whether it is one of the two
+        sentences after it ("What was done next?"), whether it is that sentence itself."""
+        out = np.zeros((len(sids), 3))
+        if not context.doc_id or context.doc_start < 0:
+            return out
+        here = [s.sentence_id for s in self.sentences if s.doc_id == context.doc_id and s.start <= context.doc_start]
+        if not here:
+            return out
+        previous = max(here, key=lambda sid: self.sentences[sid].start)
+        for row, sid in enumerate(sids):
+            if self.sentences[sid].doc_id == context.doc_id:
+                d = sid - previous
+                out[row] = 1.0 / (1 + abs(d)), float(1 <= d <= 2), float(d == 0)
+        return out
 
     def unknown_terms(self, question: str) -> list[str]:
         """The question's content words found nowhere in the documents (nor as a known stem)."""
@@ -284,6 +303,7 @@ class FeatureBuilder:
             "same_doc": same_doc,
             "same_section": same_doc
             & np.array([bool(context.section) and s.section == context.section for s in cands]),
+            **dict(zip(("prev_near", "prev_next", "prev_same"), self._after_previous(context, sids).T, strict=True)),
             "focus_split": float(split),
             "focus_cos": focus_sims,
         }

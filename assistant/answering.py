@@ -90,10 +90,9 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """The answer model: the linear ranker and, once trained, gradient-boosted trees over the same
-    features (pointwise), their log-odds averaged. On the spent test files, each scored by models
-    trained without it, the best candidate answers for 0.628 of the answerable questions against
-    0.613 for the ranker alone (``evals/experiments/leave_one_writer_out.py``)."""
+    """The answer model: the linear ranker and, once trained, LambdaMART trees over the same
+    features; the trees' score plus half the ranker's log-odds, as a probability (the trees alone
+    order the candidates about as well; the ranker keeps the scale of a probability)."""
 
     linear: LinearModel
     trees: TreeModel | None = None
@@ -101,7 +100,7 @@ class AnswerModel:
     def probability(self, x: np.ndarray) -> np.ndarray:
         if self.trees is None:
             return self.linear.probability(x)
-        return sigmoid(0.5 * self.linear.logit(x) + 0.5 * self.trees.logit(x))
+        return sigmoid(0.5 * self.linear.logit(x) + self.trees.logit(x))
 
     @classmethod
     def from_dict(cls, data: dict) -> AnswerModel:

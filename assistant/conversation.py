@@ -105,7 +105,8 @@ def carried_topic(question: str, history: Sequence[Turn | str]) -> str:
 
 
 def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContext:
-    """Where the conversation points: the latest answered turn's document and section, for any
+    """Where the conversation points: the latest answered turn's document, section and quoted
+    sentence, for any
     turn after the first (a question that names its own topic is often still about the same
     document), and whether the turn refers back (``followup``)."""
     turns = _questions(history)
@@ -113,4 +114,4 @@ def answer_context(question: str, history: Sequence[Turn | str]) -> AnswerContex
         return AnswerContext()
     follow = is_followup(question, turns)
     last = next((t for t in reversed(turns) if t.doc_id), None)
-    return AnswerContext(follow, last.doc_id, last.section) if last else AnswerContext(follow)
+    return AnswerContext(follow, last.doc_id, last.section, last.doc_start) if last else AnswerContext(follow)

@@ -137,6 +137,7 @@ class Turn:
     doc_id: str = ""  # where the answer came from
     section: str = ""
     standalone: str = ""  # the question as it was searched
+    doc_start: int = -1  # where the quoted sentence starts in its document (-1: no sentence quoted)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ class Response:
         if self.answer is None or not self.passages:
             return Turn(self.question, standalone=self.standalone_question)
         p = self.passages[self.answer.passage]
-        return Turn(self.question, self.answer.text, p.chunk.doc_id, p.chunk.section, self.standalone_question)
+        at = -1 if self.answer.kind is AnswerKind.METADATA else self.answer.doc_start
+        return Turn(self.question, self.answer.text, p.chunk.doc_id, p.chunk.section, self.standalone_question, at)
 
     def to_json(self) -> dict[str, Any]:
         """The `assistant ask --json` schema."""

@@ -1,11 +1,12 @@
-"""Gradient-boosted trees applied with numpy: the abstention model, and half of the answer model.
+"""Gradient-boosted trees applied with numpy: the abstention model, and the answer model's trees.
 
-``assistant train-answers`` fits scikit-learn's ``HistGradientBoostingClassifier`` (log loss)
-and writes its trees as plain JSON (per tree the nodes' feature, threshold, children and value);
-this module reads them back and gives the same probabilities without scikit-learn:
-p = sigmoid(baseline + the sum of the leaf values each tree sends x to), a row going left when
-its feature is <= the node's threshold, as scikit-learn's trees do. Rows must be finite (the
-features are).
+``assistant train-answers`` fits scikit-learn's ``HistGradientBoostingClassifier`` (log loss) for
+abstention and LightGBM's LambdaMART ranker for the answer model, and writes their trees as plain
+JSON (per tree the nodes' feature, threshold, children and value); this module reads them back
+and gives the same scores without either library: baseline + the sum of the leaf values each
+tree sends x to (log-odds for the classifier, a ranking score for LambdaMART), a row going left
+when its feature is <= the node's threshold, as both libraries' trees do. Rows must be finite
+(the features are).
 """
 
 from __future__ import annotations

@@ -49,7 +49,9 @@ def test_turns_carry_the_earlier_answer_place():
     ]
     assert "opsoclonus-myoclonus syndrome" in standalone("What about treatment?", turns)
     ctx = answer_context("What about treatment?", turns)
-    assert ctx.followup and ctx.doc_id == "oms-doc" and ctx.section == "Discussion"
+    assert ctx.followup and ctx.doc_id == "oms-doc" and ctx.section == "Discussion" and ctx.doc_start == -1
+    placed = [Turn("What is opsoclonus-myoclonus syndrome?", "OMS is ...", "oms-doc", "Discussion", doc_start=812)]
+    assert answer_context("What about treatment?", placed).doc_start == 812
     # a turn that names its own topic is not rewritten, but the conversation's place stays context
     own = answer_context("What does the cerebellum do in children?", turns)
     assert not own.followup and own.doc_id == "oms-doc" and own.section == "Discussion"

@@ -290,7 +290,9 @@ def test_chat_followup_knows_where_the_earlier_answer_came_from(server):
     assert t2.records["3"]["answer"] == expected.answer.text
     assert "smaller than expected" in t2.records["3"]["answer"]
     # a remembered turn that lost its fields (or never had them) is still a question
-    t3 = app.respond(follow, "parent", [], [{"question": first}, "what is the cerebellum?"], {}, {}, 0)
+    t3 = app.respond(
+        follow, "parent", [], [{"question": first, "doc_start": "?"}, "what is the cerebellum?"], {}, {}, 0
+    )
     assert t3.turn == 1 and t3.records["1"]["question"] == follow
 
 

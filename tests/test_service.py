@@ -1,7 +1,7 @@
 """The Python API: ask's named steps, retrieve (the same passages ask answers from), query,
 and history given as Responses."""
 
-from assistant.schema import Status, Turn
+from assistant.schema import AnswerKind, Status, Turn
 
 
 def test_retrieve_gives_the_passages_ask_answers_from(assistant):
@@ -25,6 +25,9 @@ def test_a_response_is_history_with_its_answer(assistant):
         assert turn.answer == first.answer.text and turn.doc_id == first.passages[first.answer.passage].chunk.doc_id
     follow = assistant.ask("How is it treated?", history=[first], audience="clinician")
     assert "opsoclonus" in follow.standalone_question.lower()
+    assert turn.doc_start == first.answer.doc_start >= 0  # where the quoted sentence starts
+    detail = assistant.ask("Who wrote the OMS case report?", audience="clinician")
+    assert detail.answer.kind is AnswerKind.METADATA and detail.as_turn().doc_start == -1  # no sentence quoted
 
 
 def test_status_is_typed(assistant):

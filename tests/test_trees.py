@@ -1,4 +1,5 @@
-"""Gradient-boosted trees applied with numpy (``assistant.trees``), as ``train-answers`` exports them."""
+"""Gradient-boosted trees applied with numpy (``assistant.trees``), as ``train-answers`` exports them
+(scikit-learn's for abstention, LightGBM's LambdaMART for the answer model)."""
 
 import json
 
@@ -8,7 +9,14 @@ import pytest
 from assistant.abstention import QUESTION_FEATURES
 from assistant.answer_features import FEATURES
 from assistant.answering import AnswerModel, LinearModel, shipped_abstainer, shipped_model
-from assistant.evaluation.train_answers import ABSTENTION_TREES, TREE_OPTIONS, fit_abstainer
+from assistant.evaluation.train_answers import (
+    ABSTENTION_TREES,
+    RANK_TREES,
+    TREE_OPTIONS,
+    fit_abstainer,
+    fit_answer_trees,
+    flat_tree,
+)
 from assistant.trees import TreeModel
 
 STUMP = {
@@ -68,7 +76,66 @@ def test_the_shipped_abstention_model_is_trees_over_the_question_features():
     assert p.shape == (2,) and ((0 < p) & (p < 1)).all()
 
 
-def test_the_answer_model_averages_the_rankers_and_the_trees_log_odds():
+def test_exported_lambdamart_trees_give_lightgbms_scores():
+    """The answer model's trees: LightGBM's LambdaMART over each question's candidates, exported
+    (``fit_answer_trees``) and applied by TreeModel with LightGBM's own raw scores."""
+    import lightgbm
+
+    rng = np.random.default_rng(1)
+    rows, lists = [], []
+    for _ in range(120):  # questions of 15 candidates; the answer is the one highest on x0 + x3 x4
+        x = rng.normal(size=(15, len(FEATURES)))
+        labels = np.zeros(15, dtype=bool)
+        labels[int(np.argmax(x[:, 0] + x[:, 3] * x[:, 4] + rng.normal(scale=0.3, size=15)))] = True
+        rows.append((None, list(enumerate(range(15))), x, labels, (0.0, 0.0)))
+        lists.append((x, labels))
+    data = json.loads(json.dumps(fit_answer_trees(rows)))  # through JSON, as shipped
+    ours = TreeModel.from_dict(data, FEATURES)
+    theirs = lightgbm.LGBMRanker(**RANK_TREES).fit(
+        np.vstack([x for x, _ in lists]), np.concatenate([y for _, y in lists]).astype(int), group=[15] * len(lists)
+    )
+    fresh = rng.normal(size=(300, len(FEATURES)))
+    np.testing.assert_allclose(ours.logit(fresh), theirs.predict(fresh, raw_score=True), atol=1e-9)
+    assert len(data["trees"]) == RANK_TREES["n_estimators"] and data["depth"] <= RANK_TREES["max_depth"]
+    # it ranks: on fresh questions the top-scored candidate is mostly the answer
+    hits = []
+    for _ in range(100):
+        x = rng.normal(size=(15, len(FEATURES)))
+        hits.append(int(np.argmax(ours.logit(x))) == int(np.argmax(x[:, 0] + x[:, 3] * x[:, 4])))
+    assert np.mean(hits) > 0.5
+
+
+def test_a_split_the_runtime_cannot_apply_is_refused():
+    leaf = {"leaf_value": 0.1}
+    categorical = {
+        "split_feature": 0,
+        "threshold": "1||2",
+        "decision_type": "==",
+        "left_child": leaf,
+        "right_child": leaf,
+    }
+    with pytest.raises(ValueError, match="unsupported split"):
+        flat_tree(categorical)
+    tree = flat_tree(
+        {
+            "split_feature": 2,
+            "threshold": 0.5,
+            "decision_type": "<=",
+            "left_child": leaf,
+            "right_child": {"leaf_value": -0.2},
+        }
+    )
+    assert tree == {
+        "feature": [2, -1, -1],
+        "threshold": [0.5, 0.0, 0.0],
+        "left": [1, -1, -1],
+        "right": [2, -1, -1],
+        "value": [0.0, 0.1, -0.2],
+        "depth": 1,
+    }
+
+
+def test_the_answer_model_adds_half_the_rankers_log_odds_to_the_trees():
     shipped = shipped_model()
     assert shipped.trees is not None and shipped.trees.features == FEATURES
     n = len(FEATURES)
@@ -78,5 +145,5 @@ def test_the_answer_model_averages_the_rankers_and_the_trees_log_odds():
     x[:, 0] = [1.0, 3.0]
     x[:, 1] = [0.0, 5.0]
     p = AnswerModel(linear, TreeModel.from_dict(stump, FEATURES)).probability(x)
-    np.testing.assert_allclose(p, sigmoid(0.5 * np.array([1.0, 5.0]) + 0.5 * np.array([0.2, 0.9])))
+    np.testing.assert_allclose(p, sigmoid(0.5 * np.array([1.0, 5.0]) + np.array([0.2, 0.9])))
     np.testing.assert_allclose(AnswerModel(linear).probability(x), sigmoid(np.array([1.0, 5.0])))

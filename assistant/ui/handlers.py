@@ -38,6 +38,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value or "")
 
 
+def _offset(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 TURN_FIELDS = tuple(f.name for f in fields(AskedTurn))
 
 
@@ -54,7 +61,8 @@ def earlier_turns(history: list | None) -> list[AskedTurn | str]:
     out: list[AskedTurn | str] = []
     for item in history or []:
         if isinstance(item, dict):
-            out.append(AskedTurn(**{k: _text(item.get(k)) for k in TURN_FIELDS}))
+            fields_ = {k: _text(item.get(k)) for k in TURN_FIELDS if k != "doc_start"}
+            out.append(AskedTurn(**fields_, doc_start=_offset(item.get("doc_start"))))
         else:
             out.append(_text(item))
     return out
