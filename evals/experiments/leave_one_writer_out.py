@@ -1,4 +1,5 @@
-"""Round 5's comparison (README, "Round 5"): the answer models trained on more writers, and as trees.
+"""Rounds 5 and 6's comparison (README, "Round 5" and "Round 6"): the answer models trained on
+more writers, and as trees.
 
     .venv/bin/python evals/experiments/leave_one_writer_out.py      # ~15 minutes on 2 cores
 
@@ -6,8 +7,9 @@ Each spent test file (holdout, fresh, test, blind4-7) is scored by models traine
 on evals/train.jsonl alone, or on train.jsonl plus the other spent files ("seven writers";
 evals/test.jsonl never among them, as in `make train-answers`). Two kinds of models:
 - round 4: the linear ranker, and a standardised logistic regression (C 0.5) for abstention;
-- round 5 (shipped): the ranker averaged with trees (``answering.AnswerModel``), and trees for
-  abstention, fitted by ``train_answers`` exactly as `make train-answers` fits them.
+- "round 5": whatever ``train_answers`` fits, exactly as `make train-answers` does: in round 5 the
+  ranker averaged with pointwise trees, since round 6 LambdaMART trees plus half the ranker
+  (``answering.AnswerModel``); trees for abstention.
 Each question's candidate rows are computed once, with the shipped models answering a
 conversation's earlier turns; the threshold is chosen on each training set's out-of-fold
 confidences (false abstention <= 5 %). Questions about the documents themselves are left out
