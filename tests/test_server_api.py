@@ -350,3 +350,18 @@ def test_assistant_serve_builds_a_missing_index_before_it_starts(settings, docs_
     assert r["passages"] and r["error"] is None
     assert code == 0 and "Traceback" not in out, out
     assert str(tmp_path / "fb" / "feedback.jsonl") in out
+
+
+def test_api_follow_up_given_the_earlier_result_knows_where_it_came_from(client):
+    """/ask takes the earlier /ask results as history (as a list or its JSON text): a follow-up is
+    then answered as the chat and `assistant eval` answer it; a malformed result counts as a
+    question whose answer is unknown."""
+    first, follow = "what is the cerebellum?", "what happens if it is small?"
+    earlier = ask(client, first)
+    assert earlier["error"] is None and earlier["answer"]["text"]
+    for history in ([earlier], json.dumps([earlier])):
+        got = client.predict(follow, history, "parent", api_name="/ask")
+        assert got["error"] is None and "smaller than expected" in got["answer"]["text"]
+    broken = {"question": first, "standalone_question": first, "answer": {"passage": 99}, "passages": "none"}
+    got = ask(client, follow, [broken, {"question": first, "passages": [], "answer": None}])
+    assert got["error"] is None and got["question"] == follow

@@ -203,9 +203,10 @@ def build_app(assistant: Assistant, feedback: FeedbackLog | None = None, startup
 
         chatbot.like(on_like, [records], status, api_visibility="private", show_progress="hidden")
 
-        def ask(question: str, history: list[str] | str | None = None, audience: str = "parent") -> dict:
-            """Ask one question. history: the earlier questions of the conversation, oldest first
-            (a list, or its JSON text). audience: "parent" or "clinician". Returns the answer,
+        def ask(question: str, history: list | str | None = None, audience: str = "parent") -> dict:
+            """Ask one question. history: the earlier turns of the conversation, oldest first: its
+            questions, or better the earlier /ask results (a follow-up then knows where their
+            answers came from); a list, or its JSON text. audience: "parent" or "clinician". Returns the answer,
             every passage with its citation, and "error" (null unless something went wrong)."""
             return app.api_ask(question, history, audience)
 

@@ -54,22 +54,28 @@ def remembered(resp: Response) -> dict:
     return asdict(resp.as_turn())
 
 
-def earlier_turns(history: list | None) -> list[AskedTurn | str]:
-    """The chat's remembered turns as the assistant takes them: a follow-up is answered knowing
-    the earlier answer's document and section, as ``assistant eval`` asks conversations (a plain
-    string is a question whose answer is unknown)."""
-    out: list[AskedTurn | str] = []
-    for item in history or []:
-        if isinstance(item, dict):
-            fields_ = {k: _text(item.get(k)) for k in TURN_FIELDS if k != "doc_start"}
-            out.append(AskedTurn(**fields_, doc_start=_offset(item.get("doc_start"))))
-        else:
-            out.append(_text(item))
-    return out
+def turn_of(item: dict) -> AskedTurn:
+    """An earlier turn given as data: an earlier ``/ask`` result (``Response.to_json()``), or a turn
+    the chat remembered (``remembered``). Whatever is missing or malformed is left unknown."""
+    if "passages" not in item:
+        fields_ = {k: _text(item.get(k)) for k in TURN_FIELDS if k != "doc_start"}
+        return AskedTurn(**fields_, doc_start=_offset(item.get("doc_start")))
+    question, standalone = _text(item.get("question")), _text(item.get("standalone_question"))
+    answer = item.get("answer")
+    try:
+        passage = item["passages"][int(answer["passage"])]
+        doc_id, section, text = _text(passage["doc_id"]), _text(passage["section"]), _text(answer["text"])
+    except (TypeError, KeyError, IndexError, ValueError):  # abstained (no answer), or not an /ask result
+        return AskedTurn(question, standalone=standalone)
+    at = -1 if answer.get("kind") == AnswerKind.METADATA.value else _offset(answer.get("doc_start"))
+    return AskedTurn(question, text, doc_id, section, standalone, at)
 
 
-def parse_history(history: Any) -> list[str]:
-    """Earlier questions from a list (of strings or chat messages) or its JSON text."""
+def parse_history(history: Any) -> list[str | AskedTurn]:
+    """Earlier turns, oldest first, from a list or its JSON text: questions (strings, or chat
+    messages {"role": "user", "content": ...}), or earlier ``/ask`` results and the chat's
+    remembered turns, whose answer's document, section and place then guide a follow-up as
+    ``assistant eval`` measures it."""
     if history is None or history == "":
         return []
     if isinstance(history, str):
@@ -82,13 +88,16 @@ def parse_history(history: Any) -> list[str]:
     if isinstance(history, (list, tuple)):
         out = []
         for item in history:
+            if isinstance(item, dict) and not ({"role", "content"} & set(item)):
+                out.append(turn_of(item))
+                continue
             if isinstance(item, dict):  # a chat message {"role": "user", "content": "..."}
                 if item.get("role", "user") != "user":
                     continue
                 item = item.get("content", "")
             out.append(item if isinstance(item, str) else json.dumps(item))
         return out
-    raise ValueError("history must be a list of earlier questions (or its JSON text)")
+    raise ValueError("history must be a list of earlier questions or /ask results (or its JSON text)")
 
 
 def citation_ids(resp: Response) -> list[dict]:
@@ -161,8 +170,9 @@ class ChatApp:
 
     # the API ----------------------------------------------------------------------------
     def api_ask(self, question: Any, history: Any = None, audience: Any = "parent") -> dict:
-        """Ask one question. history: earlier questions of the conversation, oldest first (a list
-        or its JSON text). audience: "parent" or "clinician". Returns the `assistant ask --json`
+        """Ask one question. history: the earlier turns of the conversation, oldest first: questions,
+        or the earlier /ask results (then a follow-up knows where their answers came from); a list
+        or its JSON text. audience: "parent" or "clinician". Returns the `assistant ask --json`
         object, plus "error" (null, or what went wrong; then "message" says it plainly)."""
         try:
             resp = self.assistant.ask(_text(question), history=parse_history(history), audience=audience or "parent")
@@ -188,7 +198,7 @@ class ChatApp:
             "citations": [],
         }
         try:
-            resp = self.assistant.ask(question, history=earlier_turns(questions), audience=audience or "parent")
+            resp = self.assistant.ask(question, history=parse_history(questions), audience=audience or "parent")
         except AssistantError as exc:
             title = "The assistant cannot answer right now: its document index or model is not available."
             detail = f"{exc} — build the index with `assistant build` (or check the documents folder), then ask again."
