@@ -25,7 +25,7 @@ from assistant.service import (
 )
 from assistant.ui import render
 from assistant.ui.app import build_app
-from assistant.ui.handlers import ChatApp, sources_for
+from assistant.ui.handlers import ChatApp, sources_for, turn_of
 from assistant.ui.server import launch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -363,5 +363,7 @@ def test_api_follow_up_given_the_earlier_result_knows_where_it_came_from(client)
         got = client.predict(follow, history, "parent", api_name="/ask")
         assert got["error"] is None and "smaller than expected" in got["answer"]["text"]
     broken = {"question": first, "standalone_question": first, "answer": {"passage": 99}, "passages": "none"}
-    got = ask(client, follow, [broken, {"question": first, "passages": [], "answer": None}])
+    negative = {**earlier, "answer": {**earlier["answer"], "passage": -1}}  # no passage -1 (not the last one)
+    got = ask(client, follow, [broken, {"question": first, "passages": [], "answer": None}, negative])
     assert got["error"] is None and got["question"] == follow
+    assert turn_of(negative).doc_id == "" and turn_of(earlier).doc_id == earlier["passages"][0]["doc_id"]

@@ -63,7 +63,8 @@ def turn_of(item: dict) -> AskedTurn:
     question, standalone = _text(item.get("question")), _text(item.get("standalone_question"))
     answer = item.get("answer")
     try:
-        passage = item["passages"][int(answer["passage"])]
+        at = int(answer["passage"])
+        passage = item["passages"][at] if at >= 0 else {}
         doc_id, section, text = _text(passage["doc_id"]), _text(passage["section"]), _text(answer["text"])
     except (TypeError, KeyError, IndexError, ValueError):  # abstained (no answer), or not an /ask result
         return AskedTurn(question, standalone=standalone)
