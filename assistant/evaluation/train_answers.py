@@ -148,11 +148,22 @@ def fit_trees(x: np.ndarray, y: np.ndarray, params: dict, features: tuple[str, .
         "depth": max(int(p.nodes["depth"].max()) for (p,) in clf._predictors),
         "trees": trees,
     }
-    sample = x[np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)]
-    ours = TreeModel.from_dict(data, features).probability(sample)
-    if not np.allclose(ours, clf.predict_proba(sample)[:, 1], rtol=0, atol=1e-9):
-        raise RuntimeError("the exported trees do not give scikit-learn's probabilities; check its version")
+    sample = _sample(x)
+    _check_export(
+        TreeModel.from_dict(data, features).probability(sample), clf.predict_proba(sample)[:, 1], "scikit-learn"
+    )
     return data
+
+
+def _sample(x: np.ndarray) -> np.ndarray:
+    """Up to 2,000 rows spread over ``x``: what an export is checked on."""
+    return x[np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)]
+
+
+def _check_export(ours: np.ndarray, theirs: np.ndarray, library: str) -> None:
+    """The exported trees must give the training library's own scores on the same rows."""
+    if not np.allclose(ours, theirs, rtol=0, atol=1e-9):
+        raise RuntimeError(f"the exported trees do not give {library}'s scores; check its version")
 
 
 def fit_abstainer(x: np.ndarray, y: np.ndarray) -> dict:
@@ -186,10 +197,8 @@ def fit_answer_trees(rows) -> dict:
         "depth": max(1, *(t.pop("depth") for t in trees)),
         "trees": trees,
     }
-    sample = x[np.linspace(0, len(x) - 1, min(len(x), 2000)).astype(int)]
-    ours = TreeModel.from_dict(data, FEATURES).logit(sample)
-    if not np.allclose(ours, ranker.predict(sample, raw_score=True), rtol=0, atol=1e-9):
-        raise RuntimeError("the exported trees do not give LightGBM's scores; check its version")
+    sample = _sample(x)
+    _check_export(TreeModel.from_dict(data, FEATURES).logit(sample), ranker.predict(sample, raw_score=True), "LightGBM")
     return data
 
 
