@@ -1,11 +1,12 @@
-"""Rounds 5 and 6's comparison (README, "Round 5" and "Round 6"): the answer models trained on
+"""Rounds 5 to 7's comparison (README, "Round 5" to "Round 7"): the answer models trained on
 more writers, and as trees.
 
-    .venv/bin/python evals/experiments/leave_one_writer_out.py      # ~15 minutes on 2 cores
+    .venv/bin/python evals/experiments/leave_one_writer_out.py           # ten writers, ~30 minutes on 2 cores
+    .venv/bin/python evals/experiments/leave_one_writer_out.py --round5  # rounds 5-6: seven writers, round 4 too
 
-Each spent test file (holdout, fresh, test, blind4-7) is scored by models trained without it:
-on evals/train.jsonl alone, or on train.jsonl plus the other spent files ("seven writers";
-evals/test.jsonl never among them, as in `make train-answers`). Two kinds of models:
+Each spent test file (holdout, fresh, test, blind4-10; rounds 5-6: up to blind7) is scored by models
+trained without it: on evals/train.jsonl alone, or on train.jsonl plus the other spent files
+(evals/test.jsonl never among them, as in `make train-answers`). Two kinds of models:
 - round 4: the linear ranker, and a standardised logistic regression (C 0.5) for abstention;
 - "round 5": whatever ``train_answers`` fits, exactly as `make train-answers` does: in round 5 the
   ranker averaged with pointwise trees, since round 6 LambdaMART trees plus half the ranker
@@ -19,6 +20,8 @@ answers, abstention on unanswerable questions, false abstention, parents and fol
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from assistant.abstention import choose_threshold, question_row
@@ -28,7 +31,8 @@ from assistant.evaluation import train_answers as T
 from assistant.evaluation.qa import load_qa
 from assistant.service import Assistant
 
-SPENT = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
+ROUND5 = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
+SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10"]
 NEVER_TRAINED_ON = {"test"}
 
 
@@ -111,18 +115,22 @@ def summary(name, res):
 
 
 def main():
+    round5 = "--round5" in sys.argv[1:]
+    spent, kinds = (ROUND5, ("round 4", "round 5")) if round5 else (SPENT, ("round 5",))
+    writers = f"{len(spent)} writers"
     assistant = Assistant().warm_up()
-    rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *SPENT]}
-    for kind in ("round 4", "round 5"):
-        alone = train(rows["train"], kind)
-        summary(f"{kind}, trained on train.jsonl", [r for f in SPENT for r in score(alone, rows[f])])
+    rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *spent]}
+    for kind in kinds:
+        if round5:
+            alone = train(rows["train"], kind)
+            summary(f"{kind}, trained on train.jsonl", [r for f in spent for r in score(alone, rows[f])])
         pooled = []
-        for held in SPENT:
-            others = [r for f in SPENT if f != held and f not in NEVER_TRAINED_ON for r in rows[f]]
+        for held in spent:
+            others = [r for f in spent if f != held and f not in NEVER_TRAINED_ON for r in rows[f]]
             res = score(train(rows["train"] + others, kind), rows[held])
-            summary(f"  {kind}, seven writers, {held}", res)
+            summary(f"  {kind}, {writers}, {held}", res)
             pooled += res
-        summary(f"{kind}, seven writers (each file left out)", pooled)
+        summary(f"{kind}, {writers} (each file left out)", pooled)
 
 
 if __name__ == "__main__":
