@@ -75,7 +75,8 @@ QUESTION_FEATURES = tuple(
     """
     best margin best_cos best_focus_cos best_focus_cover best_cover_title best_all_covered
     unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
-    parent candidates_log typed_asked eligible_any unsupported unsupported_any
+    parent candidates_log typed_asked eligible_any unsupported unsupported_any unmapped_unknown
+    best_doc_cover
     """.split()
 )
 
@@ -111,5 +112,7 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
             float(agrees.max() > 0),
             b[col["unsupported"]],
             b[col["unsupported_any"]],
+            b[col["unmapped_unknown"]],
+            b[col["doc_cover"]],
         ]
     )

@@ -27,6 +27,7 @@ import numpy as np
 from .answer_types import ASKS, CITE_RE, GATE, STATES, TYPED_STATES, asked_types, typed_asks
 from .focus import Focus
 from .index import Index
+from .lay_terms import matches as lay_matches
 from .lexical import FUNCTION_WORDS, tokenize
 from .schema import Audience, SectionKind, SentenceKind
 
@@ -40,16 +41,18 @@ FEATURES = tuple(
     retrieval_rel len_log focus all_covered asks_number asks_person asks_gene asks_place asks_time
     asks_dose asks_treatment match_number match_person match_gene match_place match_time match_dose
     match_treatment type_missing
-    typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any table_row
-    plain_doc plain_parent parent followup same_doc same_section prev_near prev_next prev_same focus_split focus_cover
+    typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any unmapped_unknown
+    table_row doc_cover
+    plain_doc plain_parent parent followup same_doc same_section prev_near prev_next prev_same
+    before_cos before_cover after_cos after_cover focus_split focus_cover
     focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own
     rel_local_exp rel_corpus_own rel_corpus_exp rel_cover rel_focus_cover rel_focus_local
-    rel_focus_cos
+    rel_focus_cos rel_doc_cover
     """.split()
 )
 RELATIVE = tuple(
     """
-    cos chunk_cos local_own local_exp corpus_own corpus_exp cover focus_cover focus_local focus_cos
+    cos chunk_cos local_own local_exp corpus_own corpus_exp cover focus_cover focus_local focus_cos doc_cover
     """.split()
 )
 
@@ -120,6 +123,24 @@ def identifying_cells(sentences) -> dict[int, list[frozenset[str]]]:
     return named
 
 
+def neighbours(sentences) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per sentence id, the ids of the sentences just before and just after it in its section
+    (-1 at a section's edge); per document its sentences' starts and ids, in reading order."""
+    by_id = sorted(sentences, key=lambda s: s.sentence_id)
+    out = np.full((len(by_id), 2), -1, dtype=np.intp)
+    for a, b in zip(by_id, by_id[1:]):
+        if (a.doc_id, a.section) == (b.doc_id, b.section):
+            out[a.sentence_id, 1], out[b.sentence_id, 0] = b.sentence_id, a.sentence_id
+    docs: dict[str, list] = {}
+    for s in by_id:
+        docs.setdefault(s.doc_id, []).append(s)
+    starts = {
+        doc: (np.array([s.start for s in ss]), np.array([s.sentence_id for s in ss], dtype=np.intp))
+        for doc, ss in ((d, sorted(ss, key=lambda s: s.start)) for d, ss in docs.items())
+    }
+    return out, starts
+
+
 def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
 
@@ -139,6 +160,10 @@ class FeatureBuilder:
         self._states = np.zeros((0, len(ANSWER_TYPES)), dtype=bool)  # sentence x ANSWER_TYPES: states that type
         self._typed_states = np.zeros((0, len(TYPED_KEYS)), dtype=bool)  # sentence x TYPED_KEYS
         self._row_names: dict[int, list[frozenset[str]]] = {}  # table row sentence id -> cells that name it
+        # sentence x (the one before, the one after) in its section, -1 at a section's edge
+        self._neighbours = np.zeros((0, 2), dtype=np.intp)
+        self._doc_starts: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # doc -> (sentence starts, ids), by start
+        self._doc_tokens: dict[str, set[str]] = {}  # doc -> every stem of its sentences and section titles
 
     def _ensure_tokens(self) -> None:
         """Token sets, document frequencies and stated answer types of every sentence, made once.
@@ -170,6 +195,11 @@ class FeatureBuilder:
             ).reshape(len(plain), len(TYPED_KEYS))
             self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
             self._row_names = identifying_cells(self.sentences)
+            self._neighbours, self._doc_starts = neighbours(self.sentences)
+            doc_tokens: dict[str, set[str]] = {}
+            for sent, toks in zip(self.sentences, tokens, strict=True):
+                doc_tokens.setdefault(sent.doc_id, set()).update(toks, title_tokens.get(sent.section, ()))
+            self._doc_tokens = doc_tokens
             self._tokens = tokens
 
     def _after_previous(self, context: AnswerContext, sids: list[int]) -> np.ndarray:
@@ -177,17 +207,40 @@ class FeatureBuilder:
         document; zeros otherwise): 1 / (1 + distance in sentences), whether it is one of the two
         sentences after it ("What was done next?"), whether it is that sentence itself."""
         out = np.zeros((len(sids), 3))
-        if not context.doc_id or context.doc_start < 0:
+        starts, ids = self._doc_starts.get(context.doc_id, (np.zeros(0), np.zeros(0, dtype=np.intp)))
+        at = int(np.searchsorted(starts, context.doc_start, side="right")) - 1 if context.doc_start >= 0 else -1
+        if at < 0:
             return out
-        here = [s.sentence_id for s in self.sentences if s.doc_id == context.doc_id and s.start <= context.doc_start]
-        if not here:
-            return out
-        previous = max(here, key=lambda sid: self.sentences[sid].start)
+        previous = int(ids[at])
         for row, sid in enumerate(sids):
             if self.sentences[sid].doc_id == context.doc_id:
                 d = sid - previous
                 out[row] = 1.0 / (1 + abs(d)), float(1 <= d <= 2), float(d == 0)
         return out
+
+    def _doc_cover(self, own: list[str], docs: list[str]) -> np.ndarray:
+        """Per candidate, the share of the question's own terms that its document uses anywhere
+        (sentences or section titles): a question about one case names words of that case."""
+        if not own:
+            return np.zeros(len(docs))
+        share = {d: sum(t in self._doc_tokens.get(d, ()) for t in own) / len(own) for d in set(docs)}
+        return np.array([share[d] for d in docs])
+
+    def _beside(self, sids: list[int], q_vec: np.ndarray, own: list[str]) -> np.ndarray:
+        """Per candidate, how well the sentences just before and just after it in its section
+        match the question: (cosine before, share of the question's own terms before, the same
+        after); zeros at a section's edge. An answer often follows the sentence that restates
+        the question ("Some children develop hydrocephalus..." before "A neurosurgeon may place
+        a shunt...")."""
+        beside = self._neighbours[sids]
+        there = beside >= 0
+        where = np.where(there, beside, 0)
+        cos = np.where(there, self.vectors[where.ravel()].reshape(*where.shape, -1) @ q_vec, 0.0)
+        own_n = max(1, len(own))
+        cover = np.array(
+            [[sum(t in self._tokens[j] for t in own) / own_n if j >= 0 else 0.0 for j in pair] for pair in beside]
+        ).reshape(len(sids), 2)
+        return np.column_stack([cos[:, 0], cover[:, 0], cos[:, 1], cover[:, 1]])
 
     def unknown_terms(self, question: str) -> list[str]:
         """The question's content words found nowhere in the documents (nor as a known stem)."""
@@ -195,6 +248,13 @@ class FeatureBuilder:
         words = content_words(question)
         stems = tokenize(words) if words else []
         return [w for w, st in zip(words, stems) if w not in self._words and not any(t in self._corpus_df for t in st)]
+
+    def unmapped_terms(self, question: str) -> list[str]:
+        """The unknown terms no plain phrase of the lexicon covers: words the documents never use
+        and that the plain-word expansion does not translate ("melatonin", not "tummy")."""
+        lower = question.lower()
+        covered = [lower[s:e] for s, e, _ in lay_matches(question)]
+        return [w for w in self.unknown_terms(question) if not any(w in phrase for phrase in covered)]
 
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
@@ -252,6 +312,7 @@ class FeatureBuilder:
         typed_cols = [TYPED_KEYS.index(t) for t in typed]
         q_words = set(re.findall(r"[a-z0-9]+", question.lower()))
         unknown = self.unknown_terms(question)
+        unmapped = self.unmapped_terms(question) if unknown else []
         n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
         p_ids = [i for i, _ in usable]
@@ -295,6 +356,8 @@ class FeatureBuilder:
             "row_key": np.array([any(cell <= q_words for cell in self._row_names.get(sid, ())) for sid in sids]),
             "unknown_terms": len(unknown) / n_content,
             "unknown_any": float(bool(unknown)),
+            "unmapped_unknown": len(unmapped) / n_content,
+            "doc_cover": self._doc_cover(sorted(own_t), [passages[i].chunk.doc_id for i, _ in pairs]),
             "table_row": table,
             "plain_doc": plain,
             "plain_parent": plain & parent,
@@ -304,6 +367,13 @@ class FeatureBuilder:
             "same_section": same_doc
             & np.array([bool(context.section) and s.section == context.section for s in cands]),
             **dict(zip(("prev_near", "prev_next", "prev_same"), self._after_previous(context, sids).T, strict=True)),
+            **dict(
+                zip(
+                    ("before_cos", "before_cover", "after_cos", "after_cover"),
+                    self._beside(sids, q_vec, sorted(own_t)).T,
+                    strict=True,
+                )
+            ),
             "focus_split": float(split),
             "focus_cos": focus_sims,
         }

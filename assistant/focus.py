@@ -6,8 +6,10 @@ must not decide which sentence answers. The question's content words are grouped
 phrase of the lexicon with the document terms it maps to is one group, any other word is a
 group of its own stem). A group is *topic* when a retrieved document's lead (its title and first
 sentence, where a document says what it is about) contains one of its terms, or when the
-conversation carried it over from an earlier turn; the other groups are the *focus*. When every
-group is topic, the question asks about the topic as a whole and has no focus split.
+conversation carried it over from an earlier turn, or when it only names who the question is
+about (``PERSON_WORDS``: "my baby", "the girl" say whose case, never what is asked about it); the
+other groups are the *focus*. When every group is topic, the question asks about the topic as a
+whole and has no focus split.
 
 Nothing here names a word of a particular question: the split depends only on the documents'
 leads, the lexicon and the question's form.
@@ -26,6 +28,17 @@ from .lexical import tokenize
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 LEAD_DOCUMENTS = 3  # the documents of the first passages say what the question's topic is
+# Words that name a person (the patient, a relative): who a question is about. Not "family" ("a
+# family history" asks about it) nor "doctor" ("which doctors?" asks for specialists).
+PERSON_WORDS = frozenset(
+    t
+    for toks in tokenize(
+        """baby babies infant infants newborn newborns toddler toddlers child children kid kids
+        boy boys girl girls son sons daughter daughters sibling siblings brother sister mother
+        father mom mum dad parent parents patient patients person people""".split()
+    )
+    for t in toks
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,7 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
     lead = set(lead)
     carried_stems = frozenset(t for toks in tokenize([carried]) for t in toks) if carried.strip() else frozenset()
     groups = _groups(question)
-    topic_groups = [g for g in groups if g[1] & lead or g[0] <= carried_stems]
+    topic_groups = [g for g in groups if g[1] & lead or g[0] <= carried_stems or g[0] <= PERSON_WORDS]
     focus_groups = [g for g in groups if g not in topic_groups]
     topic = frozenset().union(*(g[1] for g in topic_groups), carried_stems)
     if not focus_groups or not topic:

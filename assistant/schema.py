@@ -140,6 +140,12 @@ class Turn:
     doc_start: int = -1  # where the quoted sentence starts in its document (-1: no sentence quoted)
 
 
+def quoted_place(kind: object, doc_start: int) -> int:
+    """A Turn's ``doc_start`` for an answer of this kind: -1 for a document detail, which quotes
+    no sentence of the document (for a Response's answer and an earlier ``/ask`` result alike)."""
+    return -1 if kind == AnswerKind.METADATA else doc_start
+
+
 @dataclass(frozen=True)
 class Response:
     question: str
@@ -168,7 +174,7 @@ class Response:
         if self.answer is None or not self.passages:
             return Turn(self.question, standalone=self.standalone_question)
         p = self.passages[self.answer.passage]
-        at = -1 if self.answer.kind is AnswerKind.METADATA else self.answer.doc_start
+        at = quoted_place(self.answer.kind, self.answer.doc_start)
         return Turn(self.question, self.answer.text, p.chunk.doc_id, p.chunk.section, self.standalone_question, at)
 
     def to_json(self) -> dict[str, Any]:

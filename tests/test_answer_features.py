@@ -60,3 +60,61 @@ def test_candidates_are_placed_from_the_previous_answers_sentence(assistant):
         assistant.answer_query(alone, assistant._search(alone, 10, "hybrid"), Audience.CLINICIAN)
     )
     assert not rows[:, list(col.values())].any()
+
+
+def _rows(assistant, question: str, audience=Audience.PARENT):
+    query = assistant.query(question)
+    found = assistant._search(query, 10, "hybrid")
+    return FeatureBuilder(assistant.index).features(assistant.answer_query(query, found, audience))
+
+
+def test_each_candidate_sees_the_sentences_beside_it_in_its_section(assistant):
+    """before_* / after_*: the cosine and own-term cover of the sentence just before and just
+    after each candidate in its section (zeros at a section's edge)."""
+    sentences = assistant.index.sentences
+    question = "How is the hydrocephalus handled?"
+    pairs, rows = _rows(assistant, question, Audience.CLINICIAN)
+    q_vec = assistant.query(question).vector
+    col = {n: FEATURES.index(n) for n in ("before_cos", "before_cover", "after_cos", "after_cover")}
+    edges = 0
+    for (_, sid), row in zip(pairs, rows, strict=True):
+        for side, other in (("before", sid - 1), ("after", sid + 1)):
+            beside = 0 <= other < len(sentences) and (sentences[other].doc_id, sentences[other].section) == (
+                sentences[sid].doc_id,
+                sentences[sid].section,
+            )
+            if beside:
+                want = float(assistant.index.sentence_vectors[other] @ q_vec)
+                assert abs(row[col[f"{side}_cos"]] - want) < 1e-5
+            else:
+                edges += 1
+                assert row[col[f"{side}_cos"]] == row[col[f"{side}_cover"]] == 0
+    assert edges and 0 < edges < 2 * len(pairs)
+    # the shunt sentence follows the one naming hydrocephalus: its "before" covers the question
+    shunt = [row for (_, sid), row in zip(pairs, rows, strict=True) if "shunt to relieve" in sentences[sid].text]
+    assert shunt and shunt[0][col["before_cover"]] > 0 and shunt[0][col["after_cover"]] == 0
+
+
+def test_unknown_words_the_plain_word_lexicon_translates_are_not_unmapped(assistant):
+    builder = FeatureBuilder(assistant.index)
+    assert builder.unmapped_terms("Does melatonin help children with OMS sleep?") == ["melatonin"]
+    tummy = "Was the baby healthy before the tummy bug?"
+    assert {"tummy", "bug"} <= set(builder.unknown_terms(tummy))
+    assert not {"tummy", "bug"} & set(builder.unmapped_terms(tummy))
+    pairs, rows = _rows(assistant, "Does melatonin help children with OMS sleep?")
+    assert rows[:, FEATURES.index("unmapped_unknown")].min() > 0
+    pairs, rows = _rows(assistant, "What is the cerebellum?")
+    assert not rows[:, FEATURES.index("unmapped_unknown")].any()
+
+
+def test_a_question_naming_one_case_covers_that_cases_document_best(assistant):
+    sentences, documents = assistant.index.sentences, assistant.index.documents
+    pairs, rows = _rows(assistant, "Did the girl with cerebellar necrosis after gastroenteritis need a tracheostomy?")
+    cover = rows[:, FEATURES.index("doc_cover")]
+    by_doc = {sentences[sid].doc_id: c for (_, sid), c in zip(pairs, cover, strict=True)}
+    assert len(by_doc) >= 2  # candidates from more than one document
+    best = max(by_doc, key=by_doc.get)
+    assert "necrosis" in documents[best].meta.title.lower() and by_doc[best] == 1.0
+    assert all(c < 1.0 for d, c in by_doc.items() if d != best)
+    rel = rows[:, FEATURES.index("rel_doc_cover")]
+    assert np.allclose(rel, cover - cover.max())

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..citations import full_reference
 from ..feedback import FeedbackError, FeedbackLog
-from ..schema import AnswerKind, Audience, Response, Retriever, Status
+from ..schema import AnswerKind, Audience, Response, Retriever, Status, quoted_place
 from ..schema import Turn as AskedTurn
 from ..service import Assistant, AssistantError
 from .render import (
@@ -68,8 +68,9 @@ def turn_of(item: dict) -> AskedTurn:
         doc_id, section, text = _text(passage["doc_id"]), _text(passage["section"]), _text(answer["text"])
     except (TypeError, KeyError, IndexError, ValueError):  # abstained (no answer), or not an /ask result
         return AskedTurn(question, standalone=standalone)
-    at = -1 if answer.get("kind") == AnswerKind.METADATA.value else _offset(answer.get("doc_start"))
-    return AskedTurn(question, text, doc_id, section, standalone, at)
+    return AskedTurn(
+        question, text, doc_id, section, standalone, quoted_place(answer.get("kind"), _offset(answer.get("doc_start")))
+    )
 
 
 def parse_history(history: Any) -> list[str | AskedTurn]:
