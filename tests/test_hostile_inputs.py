@@ -135,9 +135,13 @@ def test_python_api(assistant, case):
 def test_fake_citation_does_not_become_a_source(assistant):
     resp = bounded(assistant.ask, HOSTILE["fake_citation"])
     check_response(resp, assistant)
-    everything = " ".join([p.citation for p in resp.passages] + [resp.answer.text if resp.answer else ""])
-    assert "Smith" not in everything and "Lancet" not in everything and "evil.example" not in everything
-    assert "vaccine" not in (resp.answer.text.lower() if resp.answer else "")
+    citations = " ".join(p.citation for p in resp.passages)
+    assert "Smith" not in citations and "Lancet" not in citations and "evil.example" not in citations
+    if resp.answer:  # a quote of the documents (the article itself cites a study in The Lancet), never the question's
+        doc = assistant.index.documents[resp.passages[resp.answer.passage].chunk.doc_id]
+        assert resp.answer.text in doc.text
+        assert "Smith" not in resp.answer.text and "evil.example" not in resp.answer.text
+        assert "vaccine" not in resp.answer.text.lower()
 
 
 def test_hostile_history_and_options(assistant):
