@@ -226,7 +226,7 @@ class FeatureBuilder:
         share = {d: sum(t in self._doc_tokens.get(d, ()) for t in own) / len(own) for d in set(docs)}
         return np.array([share[d] for d in docs])
 
-    def _beside(self, sids: list[int], q_vec: np.ndarray, own: list[str]) -> np.ndarray:
+    def _beside(self, sids: list[int], q_vec: np.ndarray, own: set[str]) -> np.ndarray:
         """Per candidate, how well the sentences just before and just after it in its section
         match the question: (cosine before, share of the question's own terms before, the same
         after); zeros at a section's edge. An answer often follows the sentence that restates
@@ -237,9 +237,8 @@ class FeatureBuilder:
         where = np.where(there, beside, 0)
         cos = np.where(there, self.vectors[where.ravel()].reshape(*where.shape, -1) @ q_vec, 0.0)
         own_n = max(1, len(own))
-        cover = np.array(
-            [[sum(t in self._tokens[j] for t in own) / own_n if j >= 0 else 0.0 for j in pair] for pair in beside]
-        ).reshape(len(sids), 2)
+        share = {j: len(own & self._tokens[j]) / own_n for j in set(beside[there].tolist())}
+        cover = np.array([[share.get(j, 0.0) for j in pair] for pair in beside.tolist()]).reshape(len(sids), 2)
         return np.column_stack([cos[:, 0], cover[:, 0], cos[:, 1], cover[:, 1]])
 
     def unknown_terms(self, question: str) -> list[str]:
@@ -370,7 +369,7 @@ class FeatureBuilder:
             **dict(
                 zip(
                     ("before_cos", "before_cover", "after_cos", "after_cover"),
-                    self._beside(sids, q_vec, sorted(own_t)).T,
+                    self._beside(sids, q_vec, own_t).T,
                     strict=True,
                 )
             ),
