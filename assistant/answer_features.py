@@ -218,12 +218,12 @@ class FeatureBuilder:
                 out[row] = 1.0 / (1 + abs(d)), float(1 <= d <= 2), float(d == 0)
         return out
 
-    def _doc_cover(self, own: list[str], docs: list[str]) -> np.ndarray:
+    def _doc_cover(self, own: set[str], docs: list[str]) -> np.ndarray:
         """Per candidate, the share of the question's own terms that its document uses anywhere
         (sentences or section titles): a question about one case names words of that case."""
         if not own:
             return np.zeros(len(docs))
-        share = {d: sum(t in self._doc_tokens.get(d, ()) for t in own) / len(own) for d in set(docs)}
+        share = {d: len(own & self._doc_tokens.get(d, set())) / len(own) for d in set(docs)}
         return np.array([share[d] for d in docs])
 
     def _beside(self, sids: list[int], q_vec: np.ndarray, own: set[str]) -> np.ndarray:
@@ -248,12 +248,16 @@ class FeatureBuilder:
         stems = tokenize(words) if words else []
         return [w for w, st in zip(words, stems) if w not in self._words and not any(t in self._corpus_df for t in st)]
 
-    def unmapped_terms(self, question: str) -> list[str]:
-        """The unknown terms no plain phrase of the lexicon covers: words the documents never use
-        and that the plain-word expansion does not translate ("melatonin", not "tummy")."""
+    def unmapped_terms(self, question: str, unknown: list[str] | None = None) -> list[str]:
+        """The unknown terms (``unknown_terms``, when not given) that no plain phrase of the
+        lexicon covers: words the documents never use and that the plain-word expansion does not
+        translate ("melatonin", not "tummy")."""
+        unknown = self.unknown_terms(question) if unknown is None else unknown
+        if not unknown:
+            return []
         lower = question.lower()
         covered = [lower[s:e] for s, e, _ in lay_matches(question)]
-        return [w for w in self.unknown_terms(question) if not any(w in phrase for phrase in covered)]
+        return [w for w in unknown if not any(w in phrase for phrase in covered)]
 
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
@@ -311,7 +315,7 @@ class FeatureBuilder:
         typed_cols = [TYPED_KEYS.index(t) for t in typed]
         q_words = set(re.findall(r"[a-z0-9]+", question.lower()))
         unknown = self.unknown_terms(question)
-        unmapped = self.unmapped_terms(question) if unknown else []
+        unmapped = self.unmapped_terms(question, unknown)
         n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
         p_ids = [i for i, _ in usable]
@@ -356,7 +360,7 @@ class FeatureBuilder:
             "unknown_terms": len(unknown) / n_content,
             "unknown_any": float(bool(unknown)),
             "unmapped_unknown": len(unmapped) / n_content,
-            "doc_cover": self._doc_cover(sorted(own_t), [passages[i].chunk.doc_id for i, _ in pairs]),
+            "doc_cover": self._doc_cover(own_t, [passages[i].chunk.doc_id for i, _ in pairs]),
             "table_row": table,
             "plain_doc": plain,
             "plain_parent": plain & parent,
