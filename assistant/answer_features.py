@@ -123,22 +123,26 @@ def identifying_cells(sentences) -> dict[int, list[frozenset[str]]]:
     return named
 
 
-def neighbours(sentences) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+def neighbours(sentences) -> np.ndarray:
     """Per sentence id, the ids of the sentences just before and just after it in its section
-    (-1 at a section's edge); per document its sentences' starts and ids, in reading order."""
+    (-1 at a section's edge)."""
     by_id = sorted(sentences, key=lambda s: s.sentence_id)
     out = np.full((len(by_id), 2), -1, dtype=np.intp)
     for a, b in zip(by_id, by_id[1:]):
         if (a.doc_id, a.section) == (b.doc_id, b.section):
             out[a.sentence_id, 1], out[b.sentence_id, 0] = b.sentence_id, a.sentence_id
+    return out
+
+
+def reading_order(sentences) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per document, its sentences' starts and ids, in reading order (for a bisection by offset)."""
     docs: dict[str, list] = {}
-    for s in by_id:
+    for s in sorted(sentences, key=lambda s: s.start):
         docs.setdefault(s.doc_id, []).append(s)
-    starts = {
+    return {
         doc: (np.array([s.start for s in ss]), np.array([s.sentence_id for s in ss], dtype=np.intp))
-        for doc, ss in ((d, sorted(ss, key=lambda s: s.start)) for d, ss in docs.items())
+        for doc, ss in docs.items()
     }
-    return out, starts
 
 
 def content_words(text: str) -> list[str]:
@@ -195,7 +199,7 @@ class FeatureBuilder:
             ).reshape(len(plain), len(TYPED_KEYS))
             self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
             self._row_names = identifying_cells(self.sentences)
-            self._neighbours, self._doc_starts = neighbours(self.sentences)
+            self._neighbours, self._doc_starts = neighbours(self.sentences), reading_order(self.sentences)
             doc_tokens: dict[str, set[str]] = {}
             for sent, toks in zip(self.sentences, tokens, strict=True):
                 doc_tokens.setdefault(sent.doc_id, set()).update(toks, title_tokens.get(sent.section, ()))

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .lay_terms import matches
 from .lexical import tokenize
@@ -30,15 +31,15 @@ SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 LEAD_DOCUMENTS = 3  # the documents of the first passages say what the question's topic is
 # Words that name a person (the patient, a relative): who a question is about. Not "family" ("a
 # family history" asks about it) nor "doctor" ("which doctors?" asks for specialists).
-PERSON_WORDS = frozenset(
-    t
-    for toks in tokenize(
-        """baby babies infant infants newborn newborns toddler toddlers child children kid kids
-        boy boys girl girls son sons daughter daughters sibling siblings brother sister mother
-        father mom mum dad parent parents patient patients person people""".split()
-    )
-    for t in toks
-)
+PERSON_WORDS = """baby babies infant infants newborn newborns toddler toddlers child children kid kids boy boys
+girl girls son sons daughter daughters sibling siblings brother sister mother father mom mum dad parent parents
+patient patients person people""".split()
+
+
+@lru_cache(maxsize=1)
+def person_stems() -> frozenset[str]:
+    """PERSON_WORDS as stems, made on first use (stemming loads bm25s's stop words)."""
+    return frozenset(t for toks in tokenize(PERSON_WORDS) for t in toks)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def split_focus(question: str, lead: Iterable[str], carried: str = "") -> Focus:
     lead = set(lead)
     carried_stems = frozenset(t for toks in tokenize([carried]) for t in toks) if carried.strip() else frozenset()
     groups = _groups(question)
-    topic_groups = [g for g in groups if g[1] & lead or g[0] <= carried_stems or g[0] <= PERSON_WORDS]
+    topic_groups = [g for g in groups if g[1] & lead or g[0] <= carried_stems or g[0] <= person_stems()]
     focus_groups = [g for g in groups if g not in topic_groups]
     topic = frozenset().union(*(g[1] for g in topic_groups), carried_stems)
     if not focus_groups or not topic:
