@@ -43,7 +43,7 @@ eval: install
 # (README, "Round 5"). evals/test.jsonl and the blind files not yet run stay out.
 TRAIN_QA ?= evals/train.jsonl evals/test-holdout.jsonl evals/test-fresh.jsonl evals/test-blind4.jsonl \
 	evals/test-blind5.jsonl evals/test-blind6.jsonl evals/test-blind7.jsonl \
-	evals/test-blind8.jsonl evals/test-blind9.jsonl evals/test-blind10.jsonl
+	evals/test-blind8.jsonl evals/test-blind9.jsonl evals/test-blind10.jsonl evals/test-blind11.jsonl
 
 train-answers: install
 	$(BIN)/assistant train-answers $(TRAIN_QA)

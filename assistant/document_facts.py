@@ -3,12 +3,14 @@ corresponding author, the journal, the year, the DOI, volume and pages, the date
 and accepted, its licence (open access, may it be shared), the kind of article (is it peer
 reviewed, a journal article).
 
-Detected by the question's form (``FIELDS``), answered from the document's metadata (its
-sidecar, ``DocumentMeta``) and from the labelled lines of its own front matter ("Corresponding
-author: ...", "Accepted: ...", the licence and "cite as" lines of the received file), cited
-like any other answer with ``Answer.kind = METADATA``. Which document: the one the question
-names (its title's words), else the one the conversation was about, else the top passage's.
-A fact the metadata does not know (None, no authors) is an abstention.
+Detected by the question's form (``FIELDS``; a question may ask several, each then labelled in
+the answer), answered from the document's metadata (its sidecar, ``DocumentMeta``) and from the
+labelled lines of its own front matter ("Corresponding author: ...", its email address,
+"Accepted: ...", the licence and "cite as" lines of the received file), cited like any other
+answer with ``Answer.kind = METADATA``. Which document: the one the question names (its title's
+words), else the one the conversation was about, else the best-ranked passage's among the
+documents that know the detail. A fact the metadata does not know (None, no authors) is an
+abstention.
 
 A question is about a document only when it refers to one (``refers_to_document``): a word for
 a document ("article", "paper", "case report", "journal"...), a document's title words, or an
@@ -28,18 +30,30 @@ from .documents import Document
 from .schema import Answer, AnswerKind, Passage, Turn
 
 DOC_NOUN = r"(article|paper|report|study|publication|document|source|page|text|it|this)"
-# (field, question form); the first that matches decides (the affiliation before the authors:
-# "Which university are the authors affiliated with?" asks the affiliation)
+DOC_KIND = r"(article|paper|report|study|publication|document|manuscript)"
+# (field, question form), in priority order. A question may ask several details ("Article type and
+# acceptance date?", "Who wrote it and where do they work?"): every field that matches is asked,
+# except one whose match lies inside an earlier field's ("Is it a journal article?" asks the kind,
+# not the journal) or that an earlier field makes redundant (``EXCLUDES``).
 FIELDS: tuple[tuple[str, re.Pattern], ...] = (
     ("doi", re.compile(r"\bdoi\b", re.IGNORECASE)),
     ("corresponding", re.compile(r"\bcorresponding author\b|\bwho (can i|should i|to) contact\b", re.IGNORECASE)),
+    (
+        "email",
+        re.compile(
+            r"\be-?mail\b|\bcontact (details|information|info|address)\b|"
+            r"\bhow (can|do|could|should) i (contact|reach|write to)\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("first_author", re.compile(r"\bfirst author\b|\blead author\b", re.IGNORECASE)),
     ("last_author", re.compile(r"\b(last|senior) author\b", re.IGNORECASE)),
     (
         "affiliation",
         re.compile(
             r"\b(affiliat\w*|institution|which university|what university)\b|"
-            r"\bwhere\b.*\b(authors|doctors|researchers|writers)\b.*\b(from|based|work|working)\b",
+            r"\bwhere\b.*\b(authors|doctors|researchers|writers)\b.*\b(from|based|work|working)\b|"
+            r"\bwhere (do|does|did) (they|the (authors|doctors|researchers|writers))\b[^?]*\b(work|based)\b",
             re.IGNORECASE,
         ),
     ),
@@ -63,15 +77,22 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
             re.IGNORECASE,
         ),
     ),
-    (
-        "accepted",
+    (  # before "accepted": "What dates was it received and accepted?" asks both, in this order
+        "received",
         re.compile(
-            r"\baccepted\b.*\bpublication\b|\bwhen was .*\baccepted\b|\b(received|accepted)\b.*\bdates?\b|"
-            r"\bdates?\b.*\b(received|accepted)\b",
+            r"\bwhen was\b[^?]*?\b(received|submitted)\b|\bdates?\b[^?]*?\b(received|submitted)\b|"
+            r"\b(received|submission|submitted)\b[^?]*?\bdates?\b|\b" + DOC_KIND + r"\b[^?]*?\b(received|submitted)\b",
             re.IGNORECASE,
         ),
     ),
-    ("received", re.compile(r"\bwhen was .*\breceived\b", re.IGNORECASE)),
+    (
+        "accepted",
+        re.compile(
+            r"\bacceptance\b|\baccepted\b[^?]*?\b(publication|dates?)\b|\bwhen was\b[^?]*?\baccepted\b|"
+            r"\bdates?\b[^?]*?\baccepted\b|\b" + DOC_KIND + r"\b[^?]*?\baccepted\b",
+            re.IGNORECASE,
+        ),
+    ),
     (  # before the journal: "Is it an actual journal article?" asks what kind of document it is
         "kind",
         re.compile(
@@ -98,11 +119,36 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
         re.compile(
             r"\bwhat (kind|type|sort) of (article|paper|report|study|evidence|source|document|publication)"
             r"\b|\bis (it|this) a (case report|review|trial|study)\b|"
-            r"\b(what|which) (article|paper|publication|study|evidence|document) (type|kind)\b",
+            r"\b(what|which) (article|paper|publication|study|evidence|document) (type|kind)\b|"
+            r"\b(article|paper|publication|document|report) (type|kind)\b|"
+            r"\b(type|kind) of (article|paper|publication|document|report)\b",
             re.IGNORECASE,
         ),
     ),
 )
+# each date names its own word, and two may share one phrase ("the submission and acceptance dates")
+DATE_FIELDS = {"received", "accepted"}
+# a more specific field makes a general one redundant ("Who is the corresponding author?" asks one person)
+EXCLUDES = {"corresponding": {"authors"}, "first_author": {"authors"}, "last_author": {"authors"}}
+# fields whose words only a publication has: the question refers to a document by asking them
+SELF_REFERRING = {"doi", "corresponding", "first_author", "last_author", "received", "accepted"}
+LABELS = {
+    "doi": "DOI",
+    "corresponding": "Corresponding author",
+    "email": "Email",
+    "first_author": "First author",
+    "last_author": "Last author",
+    "affiliation": "Affiliation",
+    "authors": "Authors",
+    "licence": "Licence",
+    "citation": "Citation",
+    "received": "Received",
+    "accepted": "Accepted",
+    "kind": "Article type",
+    "journal": "Journal",
+    "year": "Year",
+}
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # words that name a document (or a part only a document has)
 REFERENCE_RE = re.compile(
     r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
@@ -155,6 +201,7 @@ class FrontMatter:
     """Labelled facts from the top of a document's received file."""
 
     corresponding: str = ""
+    email: str = ""
     affiliation: str = ""
     licence: str = ""
     citation: str = ""
@@ -181,16 +228,25 @@ WHO_ASK_RE = re.compile(
 WHO_FIELDS = ("first_author", "last_author", "authors")
 
 
-def asked_field(question: str) -> str | None:
-    """The document detail the question asks for (the first form in FIELDS that matches and, for
-    the authors, asks for people), else None."""
+def asked_fields(question: str) -> tuple[str, ...]:
+    """The document details the question asks for, in the question's order; () for none. The authors
+    count only when people are asked for ("who", "name the authors"), and besides another detail
+    only with "who" ("Which university are the authors at?" asks the affiliation)."""
+    asked: list[str] = []
+    spans: list[tuple[int, int]] = []
     for name, pattern in FIELDS:
-        if not pattern.search(question):
+        m = pattern.search(question)
+        if m is None or name in asked or any(name in EXCLUDES.get(a, ()) for a in asked):
             continue
+        if name not in DATE_FIELDS and any(s <= m.start() and m.end() <= e for s, e in spans):
+            continue  # inside an earlier field's words ("journal" in "Is it a journal article?")
         if name in WHO_FIELDS and (AUTHORS_SAY_RE.search(question) or not WHO_ASK_RE.search(question)):
             continue  # "the authors" named, not asked for: maybe another detail ("…the journal the authors used")
-        return name
-    return None
+        if name == "authors" and asked and not re.search(r"\bwho\b", question, re.IGNORECASE):
+            continue
+        asked.append(name)
+        spans.append(m.span())
+    return tuple(name for _, name in sorted(zip(spans, asked)))  # as the question orders them
 
 
 def _plain(line: str) -> str:
@@ -211,6 +267,9 @@ def front_matter(path: str) -> FrontMatter:
         m = re.match(r"corresponding author\s*:\s*([^.;]+)", line, re.IGNORECASE)
         if m and "corresponding" not in found:
             found["corresponding"] = m.group(1).strip()
+        m = EMAIL_RE.search(line)
+        if m and "email" not in found:
+            found["email"] = m.group(0)
         m = re.match(r"(accepted|received)\s*:\s*(.+)", line, re.IGNORECASE)
         if m and m.group(1).lower() not in found:
             found[m.group(1).lower()] = m.group(2).strip()
@@ -258,23 +317,38 @@ def _text_words(text: str) -> frozenset[str]:
     return frozenset(_words(text))
 
 
-def which_document(question: str, turns: Sequence[Turn], documents, passages: Sequence[Passage]) -> str | None:
-    """The document the question names by its title's words (more of them than any other: two, or
-    one that no other document's text uses, as "neuroblastoma" but not "girl"), else the
-    conversation's, else the top passage's."""
+def _named_by(question: str, documents) -> dict[str, tuple[int, int]]:
+    """Per document: (its title words in the question that no other document's text uses, all its
+    title words in the question)."""
     asked = _words(question)
-    named = {
-        doc_id: asked & (_words(d.meta.title) | _words(doc_id.replace("-", " "))) for doc_id, d in documents.items()
-    }
-    ranked = sorted(named.items(), key=lambda kv: -len(kv[1]))
-    if ranked and ranked[0][1] and (len(ranked) == 1 or len(ranked[0][1]) > len(ranked[1][1])):
-        doc_id, words = ranked[0]
-        others = [d for other, d in documents.items() if other != doc_id]
-        if len(words) >= 2 or not any(words & _text_words(d.text) for d in others):
-            return doc_id
+    named = {}
+    for doc_id, d in documents.items():
+        words = asked & (_words(d.meta.title) | _words(doc_id.replace("-", " ")))
+        others = [o for other, o in documents.items() if other != doc_id]
+        own = {w for w in words if not any(w in _text_words(o.text) for o in others)}
+        named[doc_id] = (len(own), len(words))
+    return named
+
+
+def which_document(
+    question: str, turns: Sequence[Turn], documents, passages: Sequence[Passage], fields: Sequence[str] = ()
+) -> str | None:
+    """The document the question names by its title's words (more of them than any other, one at
+    least that no other document's text uses: "neuroblastoma" names the OMS report, "girl" and
+    "old" name nothing, as both case reports tell of a girl), else the conversation's, else the
+    top-ranked passage's document among those that know the first asked field (the first
+    passage's when none does)."""
+    ranked = sorted(_named_by(question, documents).items(), key=lambda kv: kv[1], reverse=True)
+    if ranked and ranked[0][1][0] and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
     earlier = next((t.doc_id for t in reversed(turns) if t.doc_id), None)
     if earlier:
         return earlier
+    if fields:
+        known = (p.chunk.doc_id for p in passages if value_of(fields[0], documents[p.chunk.doc_id]))
+        found = next(known, None)
+        if found is not None:
+            return found
     return passages[0].chunk.doc_id if passages else None
 
 
@@ -289,19 +363,35 @@ def refers_to_document(question: str, turns: Sequence[Turn], documents) -> bool:
     return bool(REFERENCE_RE.search(question)) or names_a_document(question, documents) or any(t.doc_id for t in turns)
 
 
-def document_question(question: str, turns: Sequence[Turn], documents) -> str | None:
-    """The asked field when the question asks a detail of a document it refers to, else None."""
-    field = asked_field(question)
-    return field if field is not None and refers_to_document(question, turns, documents) else None
+def document_question(question: str, turns: Sequence[Turn], documents) -> tuple[str, ...]:
+    """The asked fields when the question asks details of a document it refers to (or asks a detail
+    only a publication has, as its DOI or corresponding author), else ()."""
+    fields = asked_fields(question)
+    if not fields:
+        return ()
+    if SELF_REFERRING.intersection(fields) or refers_to_document(question, turns, documents):
+        return fields
+    return ()
+
+
+def fact_text(fields: Sequence[str], doc: Document) -> str:
+    """The value of one asked field; for several, each labelled ("Article type: case report;
+    Accepted: 24 Aug 2022"), an unknown one said to be unknown; "" when none is known."""
+    values = [(field, value_of(field, doc)) for field in fields]
+    if not any(v for _, v in values):
+        return ""
+    if len(values) == 1:
+        return values[0][1]
+    return "; ".join(f"{LABELS[f]}: {v or 'not given in the document or its details'}" for f, v in values)
 
 
 def answer_fact(question: str, turns: Sequence[Turn], index, passages: tuple[Passage, ...]):
-    """(passages, Answer) for a question about a document; (passages, None) when the fact is
+    """(passages, Answer) for a question about a document; (passages, None) when the facts are
     unknown; None when the question is not about a document itself."""
-    field = document_question(question, turns, index.documents)
-    if field is None:
+    fields = document_question(question, turns, index.documents)
+    if not fields:
         return None
-    doc_id = which_document(question, turns, index.documents, passages)
+    doc_id = which_document(question, turns, index.documents, passages, fields)
     if doc_id is None:
         return passages, None
     doc = index.documents[doc_id]
@@ -318,7 +408,7 @@ def answer_fact(question: str, turns: Sequence[Turn], index, passages: tuple[Pas
         )
         passages = (extra, *(replace(p, rank=p.rank + 1) for p in passages))
         at = 0
-    value = value_of(field, doc)
+    value = fact_text(fields, doc)
     if not value:
         return passages, None
     chunk = passages[at].chunk

@@ -83,7 +83,7 @@ def collect(assistant, items, asker=None):
     rows = []
     for item in items:
         turns = [r.as_turn() for r in runner.history(item)]
-        if document_question(item.question, turns, assistant.index.documents) is not None:
+        if document_question(item.question, turns, assistant.index.documents):
             continue
         text = prepare_question(item.question, assistant.settings.max_question_chars).text
         query = assistant._standalone(text, turns)

@@ -1,10 +1,10 @@
-"""Rounds 5 to 7's comparison (README, "Round 5" to "Round 7"): the answer models trained on
+"""Rounds 5 to 8's comparison (README, "Round 5" to "Round 8"): the answer models trained on
 more writers, and as trees.
 
-    .venv/bin/python evals/experiments/leave_one_writer_out.py           # ten writers, ~30 minutes on 2 cores
+    .venv/bin/python evals/experiments/leave_one_writer_out.py           # eleven writers, ~35 minutes on 2 cores
     .venv/bin/python evals/experiments/leave_one_writer_out.py --round5  # rounds 5-6: seven writers, round 4 too
 
-Each spent test file (holdout, fresh, test, blind4-10; rounds 5-6: up to blind7) is scored by models
+Each spent test file (holdout, fresh, test, blind4-11; rounds 5-6: up to blind7) is scored by models
 trained without it: on evals/train.jsonl alone, or on train.jsonl plus the other spent files
 (evals/test.jsonl never among them, as in `make train-answers`). Two kinds of models:
 - round 4: the linear ranker, and a standardised logistic regression (C 0.5) for abstention;
@@ -32,7 +32,7 @@ from assistant.evaluation.qa import load_qa
 from assistant.service import Assistant
 
 ROUND5 = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
-SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10"]
+SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10", "test-blind11"]
 NEVER_TRAINED_ON = {"test"}
 
 
