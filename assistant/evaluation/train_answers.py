@@ -17,7 +17,7 @@ threshold is chosen on its own out-of-fold confidences by ``abstention.choose_th
 are written as plain JSON: ``assistant/data/answer_model.json``, ``abstention_model.json`` and
 ``calibration.json``; the runtime applies them with numpy (``trees.TreeModel`` for the trees),
 scipy, scikit-learn and LightGBM are needed for training only. Questions about the documents themselves
-(``document_facts``) are answered from metadata, not by these models.
+(``fact_questions``, ``document_facts``) are answered from metadata, not by these models.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def collect(assistant, items, asker=None):
     """Per question: (item, candidate sentence ids, feature rows, labels, (top BM25, top cosine)).
     A follow-up's earlier turns are asked with ``asker`` (an ``Assistant.answering_with``; default
     the assistant itself), as a user would, so that the follow-up gets their Responses."""
-    from ..document_facts import document_question
+    from ..fact_questions import document_question
     from ..schema import Audience, Retriever
     from ..service import prepare_question
     from .metrics import contains_any
