@@ -277,7 +277,8 @@ def test_an_aspect_no_candidate_mentions_is_flagged_unsupported(assistant):
 def test_a_table_row_whose_key_the_question_names_wins():
     import numpy as np
 
-    from assistant.answer_features import FEATURES, gate, row_cells
+    from assistant.answer_features import FEATURES, gate
+    from assistant.sentence_layout import row_cells
 
     assert row_cells("Gene: KIF1A; Mutation Type: Dominant de-novo") == [{"kif1a"}, {"dominant", "de", "novo"}]
     x = np.ones((2, len(FEATURES)))
