@@ -44,13 +44,19 @@ class TreeModel:
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The log-odds per row of ``x``: the baseline plus each tree's leaf value."""
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-        by_feature = np.ascontiguousarray(x.T)
-        rows = np.arange(x.shape[0])[:, None]
-        node = np.broadcast_to(self.roots, (x.shape[0], len(self.roots)))
-        for _ in range(self.depth):  # 0.8 ms for 67 candidates x 300 trees of depth 4
-            go_left = by_feature[self.feature[node], rows] <= self.threshold[node]
-            node = self.children[2 * node + go_left]
-        return self.baseline + self.value[node].sum(axis=1)
+        n = x.shape[0]
+        by_feature = np.ascontiguousarray(x.T).ravel()  # feature f of row r at f * n + r
+        rows = np.arange(n, dtype=np.intp)[:, None]
+        node = np.repeat(self.roots[None, :], n, axis=0)
+        for _ in range(self.depth):  # flat np.take, in place where it can: a quarter faster than 2-D indexing
+            at = np.take(self.feature, node)
+            at *= n
+            at += rows
+            go_left = np.take(by_feature, at) <= np.take(self.threshold, node)
+            node *= 2
+            node += go_left
+            node = np.take(self.children, node)
+        return self.baseline + np.take(self.value, node).sum(axis=1)
 
     @classmethod
     def from_dict(cls, data: dict, features: tuple[str, ...]) -> TreeModel:
