@@ -136,15 +136,17 @@ def which_document(
     """The document the question names by its title's words (more of them than any other, one at
     least that no other document's text uses: "neuroblastoma" names the OMS report, "girl" and
     "old" name nothing, as both case reports tell of a girl), else the conversation's, else the
-    top-ranked passage's document among those that know an asked field (the first passage's when
-    none does)."""
-    ranked = sorted(_named_by(question, documents).items(), key=lambda kv: kv[1], reverse=True)
+    first passage's. A question that uses no title word of any document at all ("What's the
+    corresponding author's email?") points nowhere: the best-ranked document that knows an asked
+    detail answers it."""
+    named = _named_by(question, documents)
+    ranked = sorted(named.items(), key=lambda kv: kv[1], reverse=True)
     if ranked and ranked[0][1][0] and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         return ranked[0][0]
     earlier = next((t.doc_id for t in reversed(turns) if t.doc_id), None)
     if earlier:
         return earlier
-    if fields:
+    if fields and not any(total for _, total in named.values()):
         doc_of = (p.chunk.doc_id for p in passages)
         known = (d for d in doc_of if any(value_of(f, documents[d]) for f in fields))
         found = next(known, None)

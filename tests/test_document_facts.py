@@ -100,3 +100,11 @@ def test_contact_email_from_the_front_matter_and_unknown_parts_said_so(assistant
     # nothing known of the necrosis report's publication: an abstention
     r = assistant.ask("Journal and DOI of the postinfective cerebellar necrosis report?")
     assert r.abstained and r.answer is None
+
+
+def test_a_question_that_points_weakly_at_a_document_without_the_detail_abstains(assistant):
+    # "causes" and "support" are the article's title words (other documents use them too): the
+    # question is about the article, whose authors are unknown, not about the OMS report, the
+    # only document with authors
+    r = assistant.ask("who wrote the piece about the causes and the support for families?")
+    assert r.abstained and r.answer is None
