@@ -4,9 +4,9 @@ labelled lines of its own front matter ("Corresponding author: ...", its email a
 "Accepted: ...", the licence and "cite as" lines of the received file), cited like any other
 answer with ``Answer.kind = METADATA``. Several details asked at once are each labelled ("Article
 type: case report; Accepted: 24 Aug 2022"). Which document: the one the question names (its
-title's words), else the one the conversation was about, else the best-ranked passage's among the
-documents that know the detail. A fact the metadata does not know (None, no authors) is an
-abstention.
+title's words), else the one the conversation was about, else the first passage's; a question that
+uses no document's title word at all goes to the best-ranked document that knows the detail. A
+fact the metadata does not know (None, no authors) is an abstention.
 """
 
 from __future__ import annotations
