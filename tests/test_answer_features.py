@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 
@@ -45,16 +46,31 @@ def test_candidates_are_placed_from_the_previous_answers_sentence(assistant):
     assert turn.doc_start >= 0 and quoted.text[:40] in first.answer.text
     query = assistant.query("What was done next?", [first])
     found = assistant._search(query, 10, "hybrid")
-    pairs, rows = FeatureBuilder(assistant.index).features(assistant.answer_query(query, found, Audience.CLINICIAN))
+    asked = assistant.answer_query(query, found, Audience.CLINICIAN)
+    assert asked.context.doc_id == turn.doc_id and asked.context.doc_start == turn.doc_start
     col = {name: FEATURES.index(name) for name in ("prev_near", "prev_next", "prev_same")}
-    for (_, sid), row in zip(pairs, rows, strict=True):
-        s, d = sentences[sid], sid - quoted.sentence_id
-        if s.doc_id != turn.doc_id:
-            assert row[col["prev_near"]] == row[col["prev_next"]] == row[col["prev_same"]] == 0
-        else:
-            assert row[col["prev_near"]] == 1.0 / (1 + abs(d))
-            assert row[col["prev_next"]] == float(d in (1, 2)) and row[col["prev_same"]] == float(d == 0)
-    assert any(row[col["prev_next"]] for row in rows)  # the next sentences were candidates
+
+    def check(asked, previous) -> list[int]:
+        """Every row as the previous sentence places it; the ids of the candidates just after it."""
+        pairs, rows = FeatureBuilder(assistant.index).features(asked)
+        following = []
+        for (_, sid), row in zip(pairs, rows, strict=True):
+            s, d = sentences[sid], sid - previous.sentence_id
+            if s.doc_id != previous.doc_id:
+                assert row[col["prev_near"]] == row[col["prev_next"]] == row[col["prev_same"]] == 0
+            else:
+                assert row[col["prev_near"]] == 1.0 / (1 + abs(d))
+                assert row[col["prev_next"]] == float(d in (1, 2)) and row[col["prev_same"]] == float(d == 0)
+                following += [sid] if d in (1, 2) else []
+        return following
+
+    check(asked, quoted)
+    # the same question with the previous answer placed just before one of its candidates
+    pairs, _ = FeatureBuilder(assistant.index).features(asked)
+    sid = next(sid for _, sid in pairs if sid > 0 and sentences[sid - 1].doc_id == sentences[sid].doc_id)
+    before = sentences[sid - 1]
+    moved = replace(asked, context=replace(asked.context, doc_id=before.doc_id, doc_start=before.start))
+    assert sid in check(moved, before)  # the sentence after the previous answer is marked as next
     alone = assistant.query("What was done next?")
     _, rows = FeatureBuilder(assistant.index).features(
         assistant.answer_query(alone, assistant._search(alone, 10, "hybrid"), Audience.CLINICIAN)
