@@ -40,7 +40,6 @@ LABELS = {
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-# words that name a document (or a part only a document has)
 @dataclass(frozen=True)
 class FrontMatter:
     """Labelled facts from the top of a document's received file."""

@@ -122,6 +122,7 @@ DATE_FIELDS = {"received", "accepted"}
 EXCLUDES = {"corresponding": {"authors"}, "first_author": {"authors"}, "last_author": {"authors"}}
 # fields whose words only a publication has: the question refers to a document by asking them
 SELF_REFERRING = {"doi", "corresponding", "first_author", "last_author", "received", "accepted"}
+# words that name a document (or a part only a document has)
 REFERENCE_RE = re.compile(
     r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"
     r"sources?|manuscripts?|doi|case (report|study|series)|reviews?|et al)\b",

@@ -278,34 +278,11 @@ def test_a_table_row_whose_key_the_question_names_wins():
     import numpy as np
 
     from assistant.answer_features import FEATURES, gate
-    from assistant.sentence_layout import row_cells
 
-    assert row_cells("Gene: KIF1A; Mutation Type: Dominant de-novo") == [{"kif1a"}, {"dominant", "de", "novo"}]
     x = np.ones((2, len(FEATURES)))
     x[0, FEATURES.index("row_key")] = 0.0  # prose listing the key among others
     p = gate(np.array([0.9, 0.4]), x)
     assert p[1] > p[0]
-
-
-def test_the_cells_that_name_a_table_row():
-    from assistant.answer_features import identifying_cells
-    from assistant.documents import Sentence
-    from assistant.schema import SentenceKind
-
-    rows = (
-        "Gene: AAA1; Mutation Type: Missense; Typical Phenotype: Ataxia",
-        "Gene: BBB2; Mutation Type: X-linked; Typical Phenotype: Ataxia",
-        "Gene: CCC3; Mutation Type: Missense; Typical Phenotype: Small head, tremor",
-    )
-    sentences = [
-        Sentence(i, "doc", "Genes", 0, 1, text.replace("; ", "\t"), SentenceKind.TABLE_ROW, text)
-        for i, text in enumerate(rows)
-    ]
-    named = identifying_cells([*sentences, Sentence(3, "doc", "Genes", 0, 1, "Prose about AAA1.")])
-    assert set(named) == {0, 1, 2}  # table rows only
-    assert named[0] == [{"aaa1"}]  # its mutation type and phenotype are shared with another row
-    assert named[1] == [{"bbb2"}, {"x", "linked"}]
-    assert named[2] == [{"ccc3"}, {"small", "head", "tremor"}]
 
 
 @pytest.mark.parametrize(

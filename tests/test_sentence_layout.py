@@ -45,3 +45,22 @@ def test_a_gene_row_is_named_by_its_gene_and_by_a_cell_no_other_row_has(assistan
     cask = next(sid for sid, s in rows.items() if s.text.startswith("CASK"))
     assert frozenset({"cask"}) in named[cask]
     assert row_cells("Gene: KIF1A; Mutation Type: Dominant de-novo") == [{"kif1a"}, {"dominant", "de", "novo"}]
+
+
+def test_the_cells_that_name_a_table_row():
+    from assistant.documents import Sentence
+
+    rows = (
+        "Gene: AAA1; Mutation Type: Missense; Typical Phenotype: Ataxia",
+        "Gene: BBB2; Mutation Type: X-linked; Typical Phenotype: Ataxia",
+        "Gene: CCC3; Mutation Type: Missense; Typical Phenotype: Small head, tremor",
+    )
+    sentences = [
+        Sentence(i, "doc", "Genes", 0, 1, text.replace("; ", "\t"), SentenceKind.TABLE_ROW, text)
+        for i, text in enumerate(rows)
+    ]
+    named = identifying_cells([*sentences, Sentence(3, "doc", "Genes", 0, 1, "Prose about AAA1.")])
+    assert set(named) == {0, 1, 2}  # table rows only
+    assert named[0] == [{"aaa1"}]  # its mutation type and phenotype are shared with another row
+    assert named[1] == [{"bbb2"}, {"x", "linked"}]
+    assert named[2] == [{"ccc3"}, {"small", "head", "tremor"}]
