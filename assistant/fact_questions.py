@@ -120,8 +120,9 @@ FIELDS: tuple[tuple[str, re.Pattern], ...] = (
 DATE_FIELDS = {"received", "accepted"}
 # a more specific field makes a general one redundant ("Who is the corresponding author?" asks one person)
 EXCLUDES = {"corresponding": {"authors"}, "first_author": {"authors"}, "last_author": {"authors"}}
-# fields whose words only a publication has: the question refers to a document by asking them
-SELF_REFERRING = {"doi", "corresponding", "first_author", "last_author", "received", "accepted"}
+# fields whose words only a publication has: the question refers to a document by asking them (not
+# the dates: "When was she received into intensive care?" is about the story)
+SELF_REFERRING = {"doi", "corresponding", "first_author", "last_author"}
 # words that name a document (or a part only a document has)
 REFERENCE_RE = re.compile(
     r"\b(articles?|papers?|reports?|stud(y|ies)|documents?|texts?|publications?|journals?|"

@@ -51,5 +51,7 @@ def test_a_detail_question_must_refer_to_a_document(assistant):
     # a detail only a publication has refers to one by itself; an email address does not
     assert document_question("What's the DOI?", (), docs) == ("doi",)
     assert document_question("Who should I email about my son's balance problems?", (), docs) == ()
+    assert document_question("When was she received into intensive care?", (), docs) == ()
+    assert document_question("When was the manuscript received?", (), docs) == ("received",)
     r = assistant.ask("Who wrote Romeo and Juliet?")
     assert r.answer is None or r.answer.kind is not AnswerKind.METADATA
