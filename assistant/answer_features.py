@@ -24,17 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer_types import ASKS, CITE_RE, GATE, STATES, TYPED_STATES, asked_types, typed_asks
+from .answer_types import GATE, asked_types, typed_asks
+from .corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words
 from .focus import Focus
 from .index import Index
-from .lay_terms import matches as lay_matches
-from .lexical import FUNCTION_WORDS, tokenize
+from .lexical import tokenize
 from .schema import Audience, SectionKind, SentenceKind
-from .sentence_layout import identifying_cells, neighbours, reading_order
-
-ANSWER_TYPES = tuple(ASKS)
-TYPED_KEYS = tuple(TYPED_STATES)
-STOP = FUNCTION_WORDS | {"all", "also", "got", "many", "more", "most", "much", "one", "than", "then", "very"}
 
 FEATURES = tuple(
     """
@@ -99,73 +94,32 @@ class AnswerQuery:
     focus_vec: np.ndarray | None = None  # the aspect's vector (the question without its topic words)
 
 
-def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
-
-
 class FeatureBuilder:
-    """Feature rows for the candidate sentences of one index (token sets cached on first use)."""
+    """Feature rows for the candidate sentences of one index (``CorpusTerms`` made on first use)."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self.sentences = index.sentences
         self.vectors = index.sentence_vectors
-        self._tokens: list[set[str]] | None = None
+        self._terms: CorpusTerms | None = None
         self._lock = threading.Lock()
-        self._title_tokens: dict[str, set[str]] = {}
-        self._corpus_df: dict[str, int] = {}
-        self._words: set[str] = set()
-        self._states = np.zeros((0, len(ANSWER_TYPES)), dtype=bool)  # sentence x ANSWER_TYPES: states that type
-        self._typed_states = np.zeros((0, len(TYPED_KEYS)), dtype=bool)  # sentence x TYPED_KEYS
-        self._row_names: dict[int, list[frozenset[str]]] = {}  # table row sentence id -> cells that name it
-        # sentence x (the one before, the one after) in its section, -1 at a section's edge
-        self._neighbours = np.zeros((0, 2), dtype=np.intp)
-        self._doc_starts: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # doc -> (sentence starts, ids), by start
-        self._doc_tokens: dict[str, set[str]] = {}  # doc -> every stem of its sentences and section titles
 
-    def _ensure_tokens(self) -> None:
-        """Token sets, document frequencies and stated answer types of every sentence, made once.
-        A server answers on several threads: they are built under a lock and published together,
-        ``_tokens`` last, so that no thread sees them half made."""
-        if self._tokens is not None:
-            return
-        with self._lock:
-            if self._tokens is not None:
-                return
-            texts = [s.text for s in self.sentences]
-            tokens = [set(t) for t in tokenize(texts)] if texts else []
-            titles = sorted({s.section for s in self.sentences})
-            title_tokens = dict(zip(titles, (set(t) for t in tokenize(titles)))) if titles else {}
-            corpus_df: dict[str, int] = {}
-            for toks in tokens:
-                for t in toks:
-                    corpus_df[t] = corpus_df.get(t, 0) + 1
-            words: set[str] = set()
-            for doc in self.index.documents.values():
-                words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
-                words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
-            plain = [CITE_RE.sub(" ", s.text) for s in self.sentences]
-            self._states = np.array(
-                [[bool(STATES[t].search(x)) for t in ANSWER_TYPES] for x in plain], dtype=bool
-            ).reshape(len(plain), len(ANSWER_TYPES))
-            self._typed_states = np.array(
-                [[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool
-            ).reshape(len(plain), len(TYPED_KEYS))
-            self._title_tokens, self._corpus_df, self._words = title_tokens, corpus_df, words
-            self._row_names = identifying_cells(self.sentences)
-            self._neighbours, self._doc_starts = neighbours(self.sentences), reading_order(self.sentences)
-            doc_tokens: dict[str, set[str]] = {}
-            for sent, toks in zip(self.sentences, tokens, strict=True):
-                doc_tokens.setdefault(sent.doc_id, set()).update(toks, title_tokens.get(sent.section, ()))
-            self._doc_tokens = doc_tokens
-            self._tokens = tokens
+    @property
+    def terms(self) -> CorpusTerms:
+        """The index's ``CorpusTerms``, made once: a server answers on several threads, so it is
+        made under a lock and published whole."""
+        if self._terms is None:
+            with self._lock:
+                if self._terms is None:
+                    self._terms = CorpusTerms.of(self.index)
+        return self._terms
 
     def _after_previous(self, context: AnswerContext, sids: list[int]) -> np.ndarray:
         """Per candidate, where it stands from the previous answer's sentence (in the same
         document; zeros otherwise): 1 / (1 + distance in sentences), whether it is one of the two
         sentences after it ("What was done next?"), whether it is that sentence itself."""
         out = np.zeros((len(sids), 3))
-        starts, ids = self._doc_starts.get(context.doc_id, (np.zeros(0), np.zeros(0, dtype=np.intp)))
+        starts, ids = self.terms.doc_starts.get(context.doc_id, (np.zeros(0), np.zeros(0, dtype=np.intp)))
         at = int(np.searchsorted(starts, context.doc_start, side="right")) - 1 if context.doc_start >= 0 else -1
         if at < 0:
             return out
@@ -181,7 +135,8 @@ class FeatureBuilder:
         (sentences or section titles): a question about one case names words of that case."""
         if not own:
             return np.zeros(len(docs))
-        share = {d: len(own & self._doc_tokens.get(d, set())) / len(own) for d in set(docs)}
+        doc_tokens = self.terms.doc_tokens
+        share = {d: len(own & doc_tokens.get(d, set())) / len(own) for d in set(docs)}
         return np.array([share[d] for d in docs])
 
     def _beside(self, sids: list[int], q_vec: np.ndarray, own: set[str]) -> np.ndarray:
@@ -190,32 +145,19 @@ class FeatureBuilder:
         after); zeros at a section's edge. An answer often follows the sentence that restates
         the question ("Some children develop hydrocephalus..." before "A neurosurgeon may place
         a shunt...")."""
-        beside = self._neighbours[sids]
+        beside = self.terms.neighbours[sids]
         there = beside >= 0
         where = np.where(there, beside, 0)
         cos = np.where(there, self.vectors[where.ravel()].reshape(*where.shape, -1) @ q_vec, 0.0)
         own_n = max(1, len(own))
-        share = {j: len(own & self._tokens[j]) / own_n for j in set(beside[there].tolist())}
+        tokens = self.terms.tokens
+        share = {j: len(own & tokens[j]) / own_n for j in set(beside[there].tolist())}
         cover = np.array([[share.get(j, 0.0) for j in pair] for pair in beside.tolist()]).reshape(len(sids), 2)
         return np.column_stack([cos[:, 0], cover[:, 0], cos[:, 1], cover[:, 1]])
 
     def unknown_terms(self, question: str) -> list[str]:
-        """The question's content words found nowhere in the documents (nor as a known stem)."""
-        self._ensure_tokens()
-        words = content_words(question)
-        stems = tokenize(words) if words else []
-        return [w for w, st in zip(words, stems) if w not in self._words and not any(t in self._corpus_df for t in st)]
-
-    def unmapped_terms(self, question: str, unknown: list[str] | None = None) -> list[str]:
-        """The unknown terms (``unknown_terms``, when not given) that no plain phrase of the
-        lexicon covers: words the documents never use and that the plain-word expansion does not
-        translate ("melatonin", not "tummy")."""
-        unknown = self.unknown_terms(question) if unknown is None else unknown
-        if not unknown:
-            return []
-        lower = question.lower()
-        covered = [lower[s:e] for s, e, _ in lay_matches(question)]
-        return [w for w in unknown if not any(w in phrase for phrase in covered)]
+        """The question's content words found nowhere in the documents (``CorpusTerms``)."""
+        return self.terms.unknown_terms(question)
 
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
@@ -227,7 +169,7 @@ class FeatureBuilder:
         if self.vectors is None or not passages:
             return [], np.zeros((0, len(FEATURES)))
         context = asked.context
-        self._ensure_tokens()
+        terms_of = self.terms
         own, expanded = tokenize([question, search_text])
         own_t, exp_t = set(own), set(own) | set(expanded)
         usable = [(i, p) for i, p in enumerate(passages) if p.chunk.section_kind is not SectionKind.REFERENCES]
@@ -243,8 +185,8 @@ class FeatureBuilder:
         split, groups = aspect.split, aspect.groups
         sids = [sid for _, sid in pairs]
         cands = [self.sentences[sid] for sid in sids]
-        toks = [self._tokens[sid] for sid in sids]
-        seen = [t | self._title_tokens.get(s.section, set()) for t, s in zip(toks, cands, strict=True)]
+        toks = [terms_of.tokens[sid] for sid in sids]
+        seen = [t | terms_of.title_tokens.get(s.section, set()) for t, s in zip(toks, cands, strict=True)]
         # the question's terms (own, expanded, focus groups), sorted: sums add in one order in every process
         terms = sorted(exp_t.union(*groups))
         has = np.array([[t in tk for t in terms] for tk in toks], dtype=bool).reshape(len(pairs), len(terms))
@@ -255,8 +197,8 @@ class FeatureBuilder:
         n = len(first)
         pool_df = dict(zip(terms, has[first].sum(axis=0).tolist(), strict=True))
         local = np.array([math.log(1 + n / (1 + pool_df[t])) for t in terms])
-        n_corpus = len(self._tokens)
-        corpus = np.array([math.log(1 + n_corpus / (1 + self._corpus_df.get(t, 0))) for t in terms])
+        n_corpus = len(terms_of.tokens)
+        corpus = np.array([math.log(1 + n_corpus / (1 + terms_of.corpus_df.get(t, 0))) for t in terms])
 
         def overlap(idf: np.ndarray, cols: np.ndarray) -> np.ndarray:
             """The IDF-weighted share of the ``cols`` terms each candidate contains."""
@@ -268,12 +210,12 @@ class FeatureBuilder:
         rare = np.array([t in own_t and pool_df[t] == rarest for t in terms], dtype=bool) & (1 <= rarest <= 2)
         asks = asked_types(question)
         asks_vec = np.array([asks[t] for t in ANSWER_TYPES], dtype=bool)
-        states = self._states[sids]
+        states = terms_of.states[sids]
         typed = typed_asks(question)
         typed_cols = [TYPED_KEYS.index(t) for t in typed]
         q_words = set(re.findall(r"[a-z0-9]+", question.lower()))
-        unknown = self.unknown_terms(question)
-        unmapped = self.unmapped_terms(question, unknown)
+        unknown = terms_of.unknown_terms(question)
+        unmapped = terms_of.unmapped_terms(question, unknown)
         n_content = max(1, len(content_words(question)))
         rows = self.index.row_of_chunk
         p_ids = [i for i, _ in usable]
@@ -311,10 +253,10 @@ class FeatureBuilder:
             "all_covered": float(bool(own_t)) * (own_seen == len(own_t)),
             "type_missing": (asks_vec & ~states).any(axis=1),
             "typed_asked": float(bool(typed)),
-            "typed_agrees": self._typed_states[sids][:, typed_cols].all(axis=1),
+            "typed_agrees": terms_of.typed_states[sids][:, typed_cols].all(axis=1),
             "unsupported": unsupported,
             "unsupported_any": float(unsupported > 0),
-            "row_key": np.array([any(cell <= q_words for cell in self._row_names.get(sid, ())) for sid in sids]),
+            "row_key": np.array([any(cell <= q_words for cell in terms_of.row_names.get(sid, ())) for sid in sids]),
             "unknown_terms": len(unknown) / n_content,
             "unknown_any": float(bool(unknown)),
             "unmapped_unknown": len(unmapped) / n_content,

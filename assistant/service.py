@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .context import Context, section_context
-from .questions import PreparedQuestion, prepare_history, prepare_question
-from .schema import Audience, Passage, Response, Retriever, Status, Turn
+from .questions import prepare_history, prepare_question
+from .responding import empty_question, respond
+from .schema import Audience, Passage, Response, Retriever, Turn
 from .steps import Choice, Query, Retrieved
 
 if TYPE_CHECKING:
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
     from .focus import Focus
     from .retrieval import Searcher
     from .settings import Settings
-
-NOT_ANSWERED = "The documents don't answer this."
-NOT_MEDICAL_ADVICE = "This is information from the documents, not medical advice. Talk to your child's doctor."
-EMPTY_QUESTION = "Please type a question."
 
 
 def settle() -> None:
@@ -148,24 +145,13 @@ class Assistant:
             raise ValueError(f"k must be at least 1, got {k}")
         prepared = prepare_question(question, self.settings.max_question_chars)
         if not prepared.text:
-            return Response(
-                question=prepared.original,
-                standalone_question="",
-                audience=audience,
-                retriever=retriever,
-                abstained=True,
-                answer=None,
-                passages=(),
-                message=EMPTY_QUESTION,
-                status=Status.EMPTY_QUESTION,
-                latency_ms=(time.perf_counter() - t0) * 1000,
-            )
+            return empty_question(prepared, audience, retriever, (time.perf_counter() - t0) * 1000)
         t0 += self._load()  # loading the index and model (first question only) is not latency
         turns = prepare_history(history, self.settings.max_question_chars)
         query = self._standalone(prepared.text, turns)
         found = self._search(query, k, retriever)
         choice = self._choose(query, found, audience)
-        return self._respond(prepared, query, choice, audience, retriever, t0, k)
+        return respond(self.index, self.threshold, prepared, query, choice, audience, retriever, k, t0)
 
     def retrieve(
         self,
@@ -270,57 +256,6 @@ class Assistant:
         )
         choice = Choice(found.passages, tuple(ranked), confidence)
         return choice.by_answer() if self.settings.answer_order else choice
-
-    def _respond(
-        self,
-        prepared: PreparedQuestion,
-        query: Query,
-        choice: Choice,
-        audience: Audience,
-        retriever: Retriever,
-        t0: float,
-        k: int,
-    ) -> Response:
-        from .abstention import should_abstain
-        from .glossary import cited, find_terms
-        from .quotes import alternative_quotes, answer_quote, shown_passages
-
-        passages = choice.passages
-        fact = self._document_fact(query, passages)
-        if fact is not None:
-            passages, answer = fact
-            confidence, abstained, alternatives = (1.0, False, ()) if answer else (0.0, True, ())
-        else:
-            best = choice.best
-            confidence = choice.confidence or 0.0
-            abstained = should_abstain(choice.confidence, self.threshold)
-            answer = None if abstained else answer_quote(self.index, best, passages)
-            alternatives = () if abstained else alternative_quotes(self.index, choice.ranked, passages)
-        passages, answer, alternatives = shown_passages(passages, k, answer, alternatives)
-        notice = " ".join(x for x in (prepared.notice, NOT_MEDICAL_ADVICE if audience is Audience.PARENT else "") if x)
-        return Response(
-            question=prepared.original,
-            standalone_question=query.text,
-            audience=audience,
-            retriever=retriever,
-            abstained=abstained,
-            answer=answer,
-            passages=passages,
-            glossary=tuple(cited(g, self.index.documents) for g in find_terms(answer.text)) if answer else (),
-            message=NOT_ANSWERED if abstained else "",
-            notice=notice,
-            confidence=confidence,
-            search_text=query.search_text,
-            alternatives=alternatives,
-            latency_ms=(time.perf_counter() - t0) * 1000,
-        )
-
-    def _document_fact(self, query: Query, passages: tuple[Passage, ...]):
-        """For a question about a document itself (authors, journal, year, DOI, kind of article):
-        (passages, Answer or None when the fact is unknown); None for any other question."""
-        from .document_facts import answer_fact
-
-        return answer_fact(query.text, query.turns, self.index, passages)
 
     # -- context -------------------------------------------------------------------------
     def show(self, doc_id: str, at: int, end: int | None = None) -> Context:

@@ -8,8 +8,8 @@ import pytest
 from conftest import QA
 
 from assistant.evaluation.qa import load_qa
+from assistant.responding import NOT_ANSWERED
 from assistant.schema import AnswerKind
-from assistant.service import NOT_ANSWERED
 
 
 def test_answer_contains_50_percent(assistant):

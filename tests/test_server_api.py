@@ -16,16 +16,13 @@ import pytest
 from conftest import free_port, stop_process
 
 from assistant.evaluation.bench import serve_command
+from assistant.responding import EMPTY_QUESTION, NOT_ANSWERED, NOT_MEDICAL_ADVICE
 from assistant.schema import Audience, Response, Retriever
-from assistant.service import (
-    EMPTY_QUESTION,
-    NOT_ANSWERED,
-    NOT_MEDICAL_ADVICE,
-    Assistant,
-)
+from assistant.service import Assistant
 from assistant.ui import render
 from assistant.ui.app import build_app
-from assistant.ui.handlers import ChatApp, sources_for, turn_of
+from assistant.ui.handlers import ChatApp, sources_for
+from assistant.ui.history import turn_of
 from assistant.ui.server import launch
 
 ROOT = Path(__file__).resolve().parent.parent

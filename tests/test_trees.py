@@ -9,7 +9,7 @@ import pytest
 from assistant.abstention import QUESTION_FEATURES
 from assistant.answer_features import FEATURES
 from assistant.answering import AnswerModel, LinearModel, shipped_abstainer, shipped_model
-from assistant.evaluation.train_answers import (
+from assistant.evaluation.model_fitting import (
     ABSTENTION_TREES,
     RANK_TREES,
     TREE_OPTIONS,

@@ -8,16 +8,15 @@ message (and, in the API, an error Response with ``status`` "error").
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from ..citations import full_reference
 from ..feedback import FeedbackError, FeedbackLog
-from ..schema import AnswerKind, Audience, Response, Retriever, Status, quoted_place
-from ..schema import Turn as AskedTurn
+from ..schema import AnswerKind, Audience, Response, Retriever, Status
 from ..service import Assistant, AssistantError
+from .history import parse_history, remembered, text_of
 from .render import (
     ABSTAINED_CONTEXT,
     CONTEXT_PLACEHOLDER,
@@ -32,74 +31,6 @@ log = logging.getLogger(__name__)
 MAX_SOURCES_IN_PICKER = 60  # citations kept in the "read in context" picker (newest first)
 UNAVAILABLE = "The assistant cannot answer right now: its index or model is not available."
 FAILED = "Something went wrong while answering; please try again."
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value or "")
-
-
-def _offset(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-TURN_FIELDS = tuple(f.name for f in fields(AskedTurn))
-
-
-def remembered(resp: Response) -> dict:
-    """What the chat keeps of an answered turn for its follow-ups: the question, the quote and
-    where it came from, and the question as searched (plain data, as Gradio state holds it)."""
-    return asdict(resp.as_turn())
-
-
-def turn_of(item: dict) -> AskedTurn:
-    """An earlier turn given as data: an earlier ``/ask`` result (``Response.to_json()``), or a turn
-    the chat remembered (``remembered``). Whatever is missing or malformed is left unknown."""
-    if "passages" not in item:
-        fields_ = {k: _text(item.get(k)) for k in TURN_FIELDS if k != "doc_start"}
-        return AskedTurn(**fields_, doc_start=_offset(item.get("doc_start")))
-    question, standalone = _text(item.get("question")), _text(item.get("standalone_question"))
-    answer = item.get("answer")
-    try:
-        at = int(answer["passage"])
-        passage = item["passages"][at] if at >= 0 else {}
-        doc_id, section, text = _text(passage["doc_id"]), _text(passage["section"]), _text(answer["text"])
-    except (TypeError, KeyError, IndexError, ValueError):  # abstained (no answer), or not an /ask result
-        return AskedTurn(question, standalone=standalone)
-    return AskedTurn(
-        question, text, doc_id, section, standalone, quoted_place(answer.get("kind"), _offset(answer.get("doc_start")))
-    )
-
-
-def parse_history(history: Any) -> list[str | AskedTurn]:
-    """Earlier turns, oldest first, from a list or its JSON text: questions (strings, or chat
-    messages {"role": "user", "content": ...}), or earlier ``/ask`` results and the chat's
-    remembered turns, whose answer's document, section and place then guide a follow-up as
-    ``assistant eval`` measures it."""
-    if history is None or history == "":
-        return []
-    if isinstance(history, str):
-        try:
-            history = json.loads(history)
-        except ValueError:
-            return [history]
-    if isinstance(history, str):
-        return [history]
-    if isinstance(history, (list, tuple)):
-        out = []
-        for item in history:
-            if isinstance(item, dict) and not ({"role", "content"} & set(item)):
-                out.append(turn_of(item))
-                continue
-            if isinstance(item, dict):  # a chat message {"role": "user", "content": "..."}
-                if item.get("role", "user") != "user":
-                    continue
-                item = item.get("content", "")
-            out.append(item if isinstance(item, str) else json.dumps(item))
-        return out
-    raise ValueError("history must be a list of earlier questions or /ask results (or its JSON text)")
 
 
 def citation_ids(resp: Response) -> list[dict]:
@@ -177,7 +108,7 @@ class ChatApp:
         or its JSON text. audience: "parent" or "clinician". Returns the `assistant ask --json`
         object, plus "error" (null, or what went wrong; then "message" says it plainly)."""
         try:
-            resp = self.assistant.ask(_text(question), history=parse_history(history), audience=audience or "parent")
+            resp = self.assistant.ask(text_of(question), history=parse_history(history), audience=audience or "parent")
             return {**resp.to_json(), "error": None}
         except ValueError as exc:
             return api_error(question, audience, "bad_request", str(exc), str(exc))
@@ -190,7 +121,7 @@ class ChatApp:
     # one chat turn --------------------------------------------------------------------------
     def answer(self, question: Any, audience: str, questions: list) -> tuple[str, dict, Response | None]:
         """-> (reply HTML, feedback record, response or None). Never raises."""
-        question = _text(question)
+        question = text_of(question)
         record = {
             "question": question,
             "audience": str(audience),
@@ -315,7 +246,7 @@ def api_error(question: Any, audience: Any, kind: str, detail: str, message: str
     except ValueError:
         parsed = Audience.PARENT
     resp = Response(
-        question=_text(question),
+        question=text_of(question),
         standalone_question="",
         audience=parsed,
         retriever=Retriever.HYBRID,

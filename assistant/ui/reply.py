@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..questions import sanitize
+from ..responding import EMPTY_QUESTION, NOT_ANSWERED
 from ..schema import AnswerKind, Audience, Passage, Response, Status
-from ..service import EMPTY_QUESTION, NOT_ANSWERED
 
 METADATA_LABEL = "Document details"
 WRITTEN_HERE = "written for this assistant, not from the documents"

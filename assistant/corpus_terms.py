@@ -1,0 +1,95 @@
+"""What the index's sentences say, worked out once per index for the answer features: each
+sentence's stems, the documents' words and stem frequencies, the kinds of fact each sentence
+states (``answer_types``), the table rows' naming cells and each sentence's neighbours and reading
+order (``sentence_layout``). ``answer_features.FeatureBuilder`` builds it on first use and
+describes each question's candidates with it; it also finds a question's words that the documents
+never use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer_types import ASKS, CITE_RE, STATES, TYPED_STATES
+from .index import Index
+from .lay_terms import matches as lay_matches
+from .lexical import FUNCTION_WORDS, tokenize
+from .sentence_layout import identifying_cells, neighbours, reading_order
+
+ANSWER_TYPES = tuple(ASKS)
+TYPED_KEYS = tuple(TYPED_STATES)
+STOP = FUNCTION_WORDS | {"all", "also", "got", "many", "more", "most", "much", "one", "than", "then", "very"}
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class CorpusTerms:
+    """Per sentence (by sentence id) and per document, what the answer features look up."""
+
+    tokens: list[set[str]]  # each sentence's stems
+    title_tokens: dict[str, set[str]]  # section title -> its stems
+    corpus_df: dict[str, int]  # stem -> how many sentences use it
+    words: set[str]  # every word of the documents' texts and titles
+    states: np.ndarray  # sentence x ANSWER_TYPES: states that kind of fact
+    typed_states: np.ndarray  # sentence x TYPED_KEYS
+    row_names: dict[int, list[frozenset[str]]]  # table row sentence id -> the cells that name it
+    neighbours: np.ndarray  # sentence x (the one before, the one after) in its section, -1 at an edge
+    doc_starts: dict[str, tuple[np.ndarray, np.ndarray]]  # doc -> (sentence starts, ids), by start
+    doc_tokens: dict[str, set[str]]  # doc -> every stem of its sentences and section titles
+
+    @classmethod
+    def of(cls, index: Index) -> CorpusTerms:
+        sentences = index.sentences
+        texts = [s.text for s in sentences]
+        tokens = [set(t) for t in tokenize(texts)] if texts else []
+        titles = sorted({s.section for s in sentences})
+        title_tokens = dict(zip(titles, (set(t) for t in tokenize(titles)))) if titles else {}
+        corpus_df: dict[str, int] = {}
+        for toks in tokens:
+            for t in toks:
+                corpus_df[t] = corpus_df.get(t, 0) + 1
+        words: set[str] = set()
+        for doc in index.documents.values():
+            words.update(re.findall(r"[a-z0-9]+", doc.text.lower()))
+            words.update(re.findall(r"[a-z0-9]+", doc.meta.title.lower()))
+        plain = [CITE_RE.sub(" ", s.text) for s in sentences]
+        states = np.array([[bool(STATES[t].search(x)) for t in ANSWER_TYPES] for x in plain], dtype=bool)
+        typed = np.array([[bool(TYPED_STATES[t].search(x)) for t in TYPED_KEYS] for x in plain], dtype=bool)
+        doc_tokens: dict[str, set[str]] = {}
+        for sent, toks in zip(sentences, tokens, strict=True):
+            doc_tokens.setdefault(sent.doc_id, set()).update(toks, title_tokens.get(sent.section, ()))
+        return cls(
+            tokens=tokens,
+            title_tokens=title_tokens,
+            corpus_df=corpus_df,
+            words=words,
+            states=states.reshape(len(plain), len(ANSWER_TYPES)),
+            typed_states=typed.reshape(len(plain), len(TYPED_KEYS)),
+            row_names=identifying_cells(sentences),
+            neighbours=neighbours(sentences),
+            doc_starts=reading_order(sentences),
+            doc_tokens=doc_tokens,
+        )
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """The question's content words found nowhere in the documents (nor as a known stem)."""
+        words = content_words(question)
+        stems = tokenize(words) if words else []
+        return [w for w, st in zip(words, stems) if w not in self.words and not any(t in self.corpus_df for t in st)]
+
+    def unmapped_terms(self, question: str, unknown: list[str] | None = None) -> list[str]:
+        """The unknown terms (``unknown_terms``, when not given) that no plain phrase of the
+        lexicon covers: words the documents never use and that the plain-word expansion does not
+        translate ("melatonin", not "tummy")."""
+        unknown = self.unknown_terms(question) if unknown is None else unknown
+        if not unknown:
+            return []
+        lower = question.lower()
+        covered = [lower[s:e] for s, e, _ in lay_matches(question)]
+        return [w for w in unknown if not any(w in phrase for phrase in covered)]

@@ -1,0 +1,52 @@
+"""What the index's sentences say (``CorpusTerms``), on the real index."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words
+from assistant.lexical import tokenize
+from assistant.schema import SentenceKind
+
+
+@pytest.fixture(scope="module")
+def terms(assistant) -> CorpusTerms:
+    return CorpusTerms.of(assistant.index)
+
+
+def test_every_sentence_has_its_stems_and_the_frequencies_count_sentences(assistant, terms):
+    sentences = assistant.index.sentences
+    assert len(terms.tokens) == len(sentences) == terms.states.shape[0] == terms.typed_states.shape[0]
+    assert terms.states.shape[1] == len(ANSWER_TYPES) and terms.typed_states.shape[1] == len(TYPED_KEYS)
+    cerebell = tokenize(["cerebellum"])[0][0]
+    assert terms.corpus_df[cerebell] == sum(cerebell in t for t in terms.tokens) > 5
+    # a document's stems are those of its sentences and its section titles, and no other's only
+    for doc_id in assistant.index.documents:
+        own = [t for s, t in zip(sentences, terms.tokens, strict=True) if s.doc_id == doc_id]
+        assert set().union(*own) <= terms.doc_tokens[doc_id]
+    assert terms.doc_tokens[sentences[0].doc_id] != terms.doc_tokens[sentences[-1].doc_id]
+
+
+def test_a_sentence_giving_a_percentage_states_a_number(assistant, terms):
+    sentences = assistant.index.sentences
+    number = ANSWER_TYPES.index("number")
+    with_percent = [i for i, s in enumerate(sentences) if "%" in s.text]
+    assert with_percent and all(terms.states[i, number] for i in with_percent)
+
+
+def test_table_rows_are_named_by_their_cells_and_neighbours_stay_in_their_section(assistant, terms):
+    sentences = assistant.index.sentences
+    rows = [i for i, s in enumerate(sentences) if s.kind is SentenceKind.TABLE_ROW]
+    assert rows and all(terms.row_names.get(i) for i in rows)
+    for i, (before, after) in enumerate(terms.neighbours.tolist()):
+        for j in (before, after):
+            assert j == -1 or sentences[j].section == sentences[i].section
+
+
+def test_words_the_documents_never_use_are_unknown_and_the_plain_word_lexicon_maps_some(terms):
+    assert terms.unmapped_terms("Does melatonin help children with OMS sleep?") == ["melatonin"]
+    tummy = "Was the baby healthy before the tummy bug?"
+    assert {"tummy", "bug"} <= set(terms.unknown_terms(tummy))
+    assert not {"tummy", "bug"} & set(terms.unmapped_terms(tummy))
+    assert terms.unknown_terms("What does the cerebellum do?") == []
+    assert content_words("What is the cause of it?") == ["cause"]
