@@ -7,6 +7,7 @@ of the question (its asked aspect) is pooled from the same pass. ``embedding.Emb
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,12 @@ class SentencePipeline:
         from tokenizers import Tokenizer
 
         self.layout = layout
-        tokenizer_json = Path(tokenizer_file).read_text(encoding="utf-8")
-        self.tokenizer = Tokenizer.from_str(tokenizer_json)  # truncates to the model's length
+        self._tokenizer_json = Path(tokenizer_file).read_text(encoding="utf-8")
+        self.tokenizer = Tokenizer.from_str(self._tokenizer_json)  # truncates to the model's length
         self.tokenizer.no_padding()  # padded here, per batch, with the model's own pad id
         self.tokenizer.enable_truncation(max_length=layout.max_seq_length)
-        self.counter = Tokenizer.from_str(tokenizer_json)  # counts whole texts
-        self.counter.no_padding()
-        self.counter.no_truncation()
+        self._counter = None  # counts whole texts; made when first needed (building), not for a question
+        self._counter_lock = threading.Lock()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -48,6 +48,21 @@ class SentencePipeline:
         self.input_names = [i.name for i in self.session.get_inputs()]
         hidden = self.session.get_outputs()[0].shape[-1]
         self.dimension = int(hidden) * len(layout.pooling) if isinstance(hidden, int) else None
+
+    @property
+    def counter(self):
+        """A second tokenizer, untruncated, for counting whole texts (chunking); made on first use:
+        a one-shot question never counts, and making it takes 25-40 ms."""
+        if self._counter is None:
+            with self._counter_lock:
+                if self._counter is None:
+                    from tokenizers import Tokenizer
+
+                    counter = Tokenizer.from_str(self._tokenizer_json)
+                    counter.no_padding()
+                    counter.no_truncation()
+                    self._counter = counter
+        return self._counter
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         texts = [t if isinstance(t, str) else str(t) for t in texts]

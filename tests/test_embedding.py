@@ -77,6 +77,14 @@ def test_token_counts_match_the_model_tokenizer_untruncated(fp32, seed_texts, re
     assert fp32.count_tokens([]) == []
 
 
+def test_the_counting_tokenizer_is_made_only_when_something_is_counted():
+    fresh = Embedder(threads=1)
+    fresh.encode_parts("Which genes cause cerebellar hypoplasia?")
+    pipeline = fresh._loaded
+    assert pipeline._counter is None  # a question never counts: no second tokenizer for it
+    assert fresh.count_tokens(["word " * 600]) == [602] and pipeline._counter is not None
+
+
 def test_missing_model_raises_model_unavailable(tmp_path, monkeypatch):
     with pytest.raises(ModelUnavailable, match="not a local folder"):
         Embedder(str(tmp_path / "no-such-model")).warm_up()
