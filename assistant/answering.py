@@ -28,7 +28,7 @@ import numpy as np
 from .abstention import QUESTION_FEATURES, question_row
 from .answer_features import FEATURES, AnswerQuery, FeatureBuilder, gate
 from .index import Index
-from .trees import TreeModel, sigmoid
+from .trees import LogOdds, TreeModel, sigmoid
 
 __all__ = [
     "FEATURES",
@@ -58,7 +58,7 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class LinearModel:
+class LinearModel(LogOdds):
     """Standardise, then logistic regression: p = sigmoid(((x - mean) / scale) @ weights + bias)."""
 
     features: tuple[str, ...]
@@ -66,9 +66,6 @@ class LinearModel:
     scale: np.ndarray
     weights: np.ndarray
     bias: float
-
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        return sigmoid(self.logit(x))
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.weights + self.bias

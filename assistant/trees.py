@@ -22,8 +22,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+class LogOdds:
+    """A model that gives log-odds per row (``logit``), and so probabilities."""
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """P(class 1) per row of ``x`` (rows x features)."""
+        return sigmoid(self.logit(x))
+
+
 @dataclass(frozen=True)
-class TreeModel:
+class TreeModel(LogOdds):
     """All trees' nodes in flat arrays: ``feature`` (0 at a leaf), ``threshold``, ``value``, and
     ``children``: node n's right child at 2n and left child at 2n + 1 (global node numbers; a leaf
     points to itself); ``roots`` the first node of each tree. Each of ``depth`` steps moves every
@@ -37,10 +48,6 @@ class TreeModel:
     value: np.ndarray
     roots: np.ndarray
     depth: int
-
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        """P(class 1) per row of ``x`` (rows x features)."""
-        return sigmoid(self.logit(x))
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The log-odds per row of ``x``: the baseline plus each tree's leaf value."""
