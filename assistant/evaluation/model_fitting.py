@@ -20,7 +20,7 @@ import numpy as np
 # gains on the first five places): on the same comparison, scored on the best candidate only
 # (scratch, round 6), 0.621 with the pointwise trees above against 0.631 with these. Round 8, eleven
 # writers: 600 trees of 31 leaves and depth 6 against round 6's 300 of 15 leaves and depth 4,
-# answer@1 0.667 against 0.630, better on each of the eleven files (README, "Round 8").
+# answer@1 0.667 against 0.630, better on each of the eleven files (evals/HISTORY.md, "Round 8").
 RANK_TREES = {
     "objective": "lambdarank",
     "n_estimators": 600,
