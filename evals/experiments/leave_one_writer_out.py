@@ -1,8 +1,10 @@
-"""Rounds 5 to 8's comparison (README, "Round 5" to "Round 8"): the answer models trained on
+"""Rounds 5 to 8's comparison (evals/HISTORY.md, "Round 5" to "Round 8"): the answer models trained on
 more writers, and as trees.
 
     .venv/bin/python evals/experiments/leave_one_writer_out.py           # eleven writers, ~35 minutes on 2 cores
     .venv/bin/python evals/experiments/leave_one_writer_out.py --round5  # rounds 5-6: seven writers, round 4 too
+    .venv/bin/python evals/experiments/leave_one_writer_out.py --extra train-writer14,train-writer15
+        # round 9: those files always in training, never scored (what more writers add)
 
 Each spent test file (holdout, fresh, test, blind4-11; rounds 5-6: up to blind7) is scored by models
 trained without it: on evals/train.jsonl alone, or on train.jsonl plus the other spent files
@@ -32,7 +34,7 @@ from assistant.evaluation.qa import load_qa
 from assistant.service import Assistant
 
 ROUND5 = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
-SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10", "test-blind11"]
+SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10", "test-blind11", "test-blind12"]
 NEVER_TRAINED_ON = {"test"}
 
 
@@ -115,19 +117,22 @@ def summary(name, res):
 
 
 def main():
-    round5 = "--round5" in sys.argv[1:]
+    args = sys.argv[1:]
+    round5 = "--round5" in args
+    extra = args[args.index("--extra") + 1].split(",") if "--extra" in args else []
     spent, kinds = (ROUND5, ("round 4", "round 5")) if round5 else (SPENT, ("round 5",))
-    writers = f"{len(spent)} writers"
+    writers = f"{len(spent)} writers" + (f" + {len(extra)} always trained on" if extra else "")
     assistant = Assistant().warm_up()
-    rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *spent]}
+    rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *extra, *spent]}
+    always = [r for name in ["train", *extra] for r in rows[name]]
     for kind in kinds:
         if round5:
-            alone = train(rows["train"], kind)
+            alone = train(always, kind)
             summary(f"{kind}, trained on train.jsonl", [r for f in spent for r in score(alone, rows[f])])
         pooled = []
         for held in spent:
             others = [r for f in spent if f != held and f not in NEVER_TRAINED_ON for r in rows[f]]
-            res = score(train(rows["train"] + others, kind), rows[held])
+            res = score(train(always + others, kind), rows[held])
             summary(f"  {kind}, {writers}, {held}", res)
             pooled += res
         summary(f"{kind}, {writers} (each file left out)", pooled)
