@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from assistant.citations import citation
+from assistant.responding import EMPTY_QUESTION, NOT_ANSWERED
 from assistant.schema import Response
-from assistant.service import EMPTY_QUESTION, NOT_ANSWERED
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT_BIN = Path(sys.executable).parent / "assistant"

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.citations import full_reference
 from assistant.documents import Chunk, DocumentMeta
+from assistant.responding import EMPTY_QUESTION, NOT_ANSWERED
 from assistant.schema import (
     Alternative,
     Answer,
@@ -24,7 +25,7 @@ from assistant.schema import (
     SectionKind,
     Status,
 )
-from assistant.service import EMPTY_QUESTION, NOT_ANSWERED, Context
+from assistant.service import Context
 from assistant.ui import render, reply
 
 SCRIPT = "<script>alert(1)</script>"
