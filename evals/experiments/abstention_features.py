@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant import abstention
 from assistant.abstention import choose_threshold
-from assistant.answer_features import ANSWER_TYPES, FEATURES, gate
+from assistant.answer_features import ANSWER_TYPES, FEATURES
 from assistant.evaluation import train_answers as T
 from assistant.evaluation.qa import load_qa
 from assistant.service import Assistant
@@ -30,8 +30,20 @@ lowo = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lowo)
 
 BASE_FEATURES, BASE_ROW = abstention.QUESTION_FEATURES, abstention.question_row
-EXTRA = ("second", "top3_sum", "spread", "close_log", "best_local_own", "best_corpus_own", "best_chunk_cos",
-         "best_novelty", "best_typed_agrees", "best_match_any", "best_rel_cover", "best_before_cover")
+EXTRA = (
+    "second",
+    "top3_sum",
+    "spread",
+    "close_log",
+    "best_local_own",
+    "best_corpus_own",
+    "best_chunk_cos",
+    "best_novelty",
+    "best_typed_agrees",
+    "best_match_any",
+    "best_rel_cover",
+    "best_before_cover",
+)
 COL = {name: i for i, name in enumerate(FEATURES)}
 
 
@@ -60,10 +72,10 @@ def extended_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
 
 
 def use(variant: str) -> None:
-    if variant == "B":
-        abstention.QUESTION_FEATURES, abstention.question_row = (*BASE_FEATURES, *EXTRA), extended_row
-    else:
-        abstention.QUESTION_FEATURES, abstention.question_row = BASE_FEATURES, BASE_ROW
+    """The abstention features of ``variant`` wherever they are read (training and ``lowo.score``)."""
+    row = extended_row if variant == "B" else BASE_ROW
+    abstention.QUESTION_FEATURES = (*BASE_FEATURES, *EXTRA) if variant == "B" else BASE_FEATURES
+    abstention.question_row = lowo.question_row = row
 
 
 def fit_and_score(training, oof, model, held):
@@ -73,16 +85,7 @@ def fit_and_score(training, oof, model, held):
     threshold = choose_threshold([(a, r, float(c)) for (a, r, _), c in zip(best, qconf, strict=True)])
     qx = np.vstack([r for _, r, label in qrows if label is not None])
     qy = np.array([label for _, _, label in qrows if label is not None])
-    abstainer = T.abstainer_of(T.fit_abstainer(qx, qy))
-    out = []
-    for item, pairs, x, labels, tops in held:
-        if not len(pairs):
-            out.append((item, False, False))
-            continue
-        p = gate(model.probability(x), x)
-        conf = float(abstainer.probability(abstention.question_row(x, p, *tops)[None, :])[0])
-        out.append((item, bool(labels[int(np.argmax(p))]), conf >= threshold))
-    return out
+    return lowo.score((model, T.abstainer_of(T.fit_abstainer(qx, qy)), threshold), held)
 
 
 def main():
