@@ -155,10 +155,6 @@ class FeatureBuilder:
         cover = np.array([[share.get(j, 0.0) for j in pair] for pair in beside.tolist()]).reshape(len(sids), 2)
         return np.column_stack([cos[:, 0], cover[:, 0], cos[:, 1], cover[:, 1]])
 
-    def unknown_terms(self, question: str) -> list[str]:
-        """The question's content words found nowhere in the documents (``CorpusTerms``)."""
-        return self.terms.unknown_terms(question)
-
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (FEATURES order).
 

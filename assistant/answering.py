@@ -160,9 +160,6 @@ class Answerer:
         self.sentences = index.sentences
         self.builder = FeatureBuilder(index)
 
-    def unknown_terms(self, question: str) -> list[str]:
-        return self.builder.unknown_terms(question)
-
     def features(self, asked: AnswerQuery) -> tuple[list[tuple[int, int]], np.ndarray]:
         """(passage index, sentence id) per candidate, and their feature rows (``FEATURES`` order)."""
         return self.builder.features(asked)
