@@ -70,15 +70,25 @@ def choose_threshold(rows: list[tuple[bool, bool, float]], max_false: float = MA
 
 # What the abstention model (one row per question) sees: how sure and how clear-cut the best
 # candidate is, whether it covers the asked aspect and gives the asked kind of fact, whether the
-# question has words the documents never use, and how well retrieval matched at all.
+# question has words the documents never use, how well retrieval matched at all, and how the
+# probability is spread over the candidates (one clear answer, or several half-likely ones).
 QUESTION_FEATURES = tuple(
     """
     best margin best_cos best_focus_cos best_focus_cover best_cover_title best_all_covered
     unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
     parent candidates_log typed_asked eligible_any unsupported unsupported_any unmapped_unknown
-    best_doc_cover
+    best_doc_cover second top3_sum spread close_log best_local_own best_corpus_own best_chunk_cos
+    best_novelty best_typed_agrees best_match_any best_rel_cover best_before_cover
     """.split()
 )
+
+
+def spread(prob: np.ndarray) -> float:
+    """Normalised entropy of the candidates' probabilities: 0 one clear answer, 1 all alike."""
+    if len(prob) < 2 or prob.sum() <= 0:
+        return 0.0
+    q = prob / prob.sum()
+    return float(-(q * np.log(q + 1e-12)).sum() / math.log(len(q)))
 
 
 def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: float) -> np.ndarray:
@@ -87,12 +97,13 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
     agrees = x[:, col["typed_agrees"]]
     order = np.argsort(-prob)
     b = x[order[0]]
-    second = float(prob[order[1]]) if len(prob) > 1 else 0.0
+    p = prob[order]
+    second = float(p[1]) if len(p) > 1 else 0.0
     asks_any = float(any(b[col[f"asks_{t}"]] for t in ANSWER_TYPES))
     return np.array(
         [
-            float(prob[order[0]]),
-            float(prob[order[0]]) - second,
+            float(p[0]),
+            float(p[0]) - second,
             b[col["cos"]],
             b[col["focus_cos"]],
             b[col["focus_cover"]],
@@ -114,5 +125,17 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
             b[col["unsupported_any"]],
             b[col["unmapped_unknown"]],
             b[col["doc_cover"]],
+            second,
+            float(p[:3].sum()),
+            spread(prob),
+            math.log1p(int((p >= 0.5 * p[0]).sum())),
+            b[col["local_own"]],
+            b[col["corpus_own"]],
+            b[col["chunk_cos"]],
+            b[col["novelty"]],
+            b[col["typed_agrees"]],
+            float(max(b[col[f"match_{t}"]] for t in ANSWER_TYPES)),
+            b[col["rel_cover"]],
+            b[col["before_cover"]],
         ]
     )
