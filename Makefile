@@ -42,14 +42,15 @@ eval: install
 
 # The questions the answer models learn from: the training file, the test files already run
 # (evals/HISTORY.md, "Round 5") and, since round 9, files written for training only by helpers
-# that read only the documents (four in round 9, four more in round 10). evals/test.jsonl and the
+# that read only the documents (four in round 9, eight more in round 10). evals/test.jsonl and the
 # blind files not yet run stay out.
 TRAIN_QA ?= evals/train.jsonl evals/test-holdout.jsonl evals/test-fresh.jsonl evals/test-blind4.jsonl \
 	evals/test-blind5.jsonl evals/test-blind6.jsonl evals/test-blind7.jsonl \
 	evals/test-blind8.jsonl evals/test-blind9.jsonl evals/test-blind10.jsonl evals/test-blind11.jsonl \
 	evals/test-blind12.jsonl evals/test-blind13.jsonl evals/train-writer14.jsonl evals/train-writer15.jsonl \
 	evals/train-writer16.jsonl evals/train-writer17.jsonl evals/train-writer18.jsonl evals/train-writer19.jsonl \
-	evals/train-writer20.jsonl evals/train-writer21.jsonl
+	evals/train-writer20.jsonl evals/train-writer21.jsonl evals/train-writer22.jsonl evals/train-writer23.jsonl \
+	evals/train-writer24.jsonl evals/train-writer25.jsonl
 
 train-answers: install
 	$(BIN)/assistant train-answers $(TRAIN_QA)

@@ -133,8 +133,14 @@ def shipped_abstainer() -> TreeModel | None:
     """The question-level abstention model (``abstention_model.json``); None before it was trained."""
     try:
         text = resources.files("assistant.data").joinpath("abstention_model.json").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
         return TreeModel.from_dict(json.loads(text), QUESTION_FEATURES)
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError) as exc:  # other features, or a damaged file: retrain
+        import warnings
+
+        warnings.warn(f"abstention model not used: {exc}", stacklevel=2)
         return None
 
 
