@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from assistant.abstention import choose_threshold, shipped_threshold, should_abstain
+import numpy as np
+
+from assistant.abstention import (
+    QUESTION_FEATURES,
+    choose_threshold,
+    question_row,
+    shipped_threshold,
+    should_abstain,
+    spread,
+)
+from assistant.answer_features import FEATURES
+from assistant.answering import shipped_abstainer
 
 
 def test_threshold_keeps_false_abstention_within_budget():
@@ -29,3 +40,29 @@ def test_near_miss_asking_for_a_place_the_documents_do_not_name(assistant):
 def test_near_miss_about_the_case_abstains(assistant):
     r = assistant.ask("Did the girl with the tummy bug enjoy her ballet classes?", audience="parent")
     assert r.abstained and r.answer is None
+
+
+def test_spread_tells_one_clear_candidate_from_several_alike():
+    assert spread(np.array([0.9, 0.0, 0.0])) < 0.01
+    assert spread(np.array([0.3, 0.3, 0.3, 0.3])) > 0.99
+    assert 0.2 < spread(np.array([0.8, 0.2, 0.1])) < 0.9
+    assert spread(np.array([0.5])) == 0.0 and spread(np.zeros(3)) == 0.0
+
+
+def test_question_row_reads_the_best_candidate_and_how_the_rest_compare():
+    rng = np.random.default_rng(0)
+    x = rng.random((4, len(FEATURES)))
+    prob = np.array([0.2, 0.7, 0.5, 0.1])
+    row = question_row(x, prob, top_bm25=3.0, top_dense=0.6)
+    assert row.shape == (len(QUESTION_FEATURES),)
+    named = dict(zip(QUESTION_FEATURES, row, strict=True))
+    assert named["best"] == 0.7 and named["second"] == 0.5 and abs(named["margin"] - 0.2) < 1e-12
+    assert abs(named["top3_sum"] - 1.4) < 1e-12
+    assert named["close_log"] == np.log1p(2)  # 0.7 and 0.5 are within half of the best
+    assert named["best_cos"] == x[1, FEATURES.index("cos")]  # the best candidate is row 1
+    assert named["best_novelty"] == x[1, FEATURES.index("novelty")]
+
+
+def test_the_shipped_abstention_model_reads_these_features():
+    model = shipped_abstainer()
+    assert model is not None and model.features == QUESTION_FEATURES

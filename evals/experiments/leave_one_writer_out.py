@@ -5,6 +5,9 @@ more writers, and as trees.
     .venv/bin/python evals/experiments/leave_one_writer_out.py --round5  # rounds 5-6: seven writers, round 4 too
     .venv/bin/python evals/experiments/leave_one_writer_out.py --extra train-writer14,train-writer15
         # round 9: those files always in training, never scored (what more writers add)
+    .venv/bin/python evals/experiments/leave_one_writer_out.py --extra ... --held test-holdout,test-fresh \
+        --rank-trees n_estimators=800,num_leaves=63,max_depth=7
+        # round 10: only those files left out and scored; the answer trees in another shape
 
 Each spent test file (holdout, fresh, test, blind4-11; rounds 5-6: up to blind7) is scored by models
 trained without it: on evals/train.jsonl alone, or on train.jsonl plus the other spent files
@@ -121,6 +124,13 @@ def main():
     round5 = "--round5" in args
     extra = args[args.index("--extra") + 1].split(",") if "--extra" in args else []
     spent, kinds = (ROUND5, ("round 4", "round 5")) if round5 else (SPENT, ("round 5",))
+    held_out = args[args.index("--held") + 1].split(",") if "--held" in args else spent
+    if "--rank-trees" in args:  # e.g. n_estimators=800,num_leaves=63: the answer trees' shape for this run
+        from assistant.evaluation.model_fitting import RANK_TREES
+
+        for pair in args[args.index("--rank-trees") + 1].split(","):
+            key, value = pair.split("=")
+            RANK_TREES[key] = type(RANK_TREES[key])(value)
     writers = f"{len(spent)} writers" + (f" + {len(extra)} always trained on" if extra else "")
     assistant = Assistant().warm_up()
     rows = {name: T.collect(assistant, load_qa(f"evals/{name}.jsonl")) for name in ["train", *extra, *spent]}
@@ -130,7 +140,7 @@ def main():
             alone = train(always, kind)
             summary(f"{kind}, trained on train.jsonl", [r for f in spent for r in score(alone, rows[f])])
         pooled = []
-        for held in spent:
+        for held in held_out:
             others = [r for f in spent if f != held and f not in NEVER_TRAINED_ON for r in rows[f]]
             res = score(train(always + others, kind), rows[held])
             summary(f"  {kind}, {writers}, {held}", res)
