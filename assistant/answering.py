@@ -113,35 +113,34 @@ def untrained_model() -> AnswerModel:
     return AnswerModel(LinearModel(FEATURES, np.zeros(len(FEATURES)), np.ones(len(FEATURES)), w, -3.0))
 
 
-@lru_cache(maxsize=1)
-def shipped_model() -> AnswerModel:
+def _read_shipped(file: str, parse, fallback):
+    """``parse`` of a model file in the package data; ``fallback()`` when it is missing, and with a
+    warning when it does not fit (other features, or a damaged file: usable only to train anew)."""
     try:
-        text = resources.files("assistant.data").joinpath("answer_model.json").read_text(encoding="utf-8")
+        text = resources.files("assistant.data").joinpath(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return untrained_model()
+        return fallback()
     try:
-        return AnswerModel.from_dict(json.loads(text))
-    except (ValueError, KeyError, TypeError) as exc:  # other features, or a damaged file: usable only to train anew
+        return parse(json.loads(text))
+    except (ValueError, KeyError, TypeError) as exc:
         import warnings
 
-        warnings.warn(str(exc), stacklevel=2)
-        return untrained_model()
+        warnings.warn(f"{file} not used: {exc}", stacklevel=3)
+        return fallback()
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> AnswerModel:
+    """The answer model (``answer_model.json``); the hand-set ``untrained_model`` before it was trained."""
+    return _read_shipped("answer_model.json", AnswerModel.from_dict, untrained_model)
 
 
 @lru_cache(maxsize=1)
 def shipped_abstainer() -> TreeModel | None:
     """The question-level abstention model (``abstention_model.json``); None before it was trained."""
-    try:
-        text = resources.files("assistant.data").joinpath("abstention_model.json").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        return TreeModel.from_dict(json.loads(text), QUESTION_FEATURES)
-    except (ValueError, KeyError, TypeError) as exc:  # other features, or a damaged file: retrain
-        import warnings
-
-        warnings.warn(f"abstention model not used: {exc}", stacklevel=2)
-        return None
+    return _read_shipped(
+        "abstention_model.json", lambda data: TreeModel.from_dict(data, QUESTION_FEATURES), lambda: None
+    )
 
 
 @dataclass(frozen=True)
