@@ -25,24 +25,35 @@ MAX_FALSE_ABSTENTION = 0.05  # calibration keeps false abstention on answerable 
 
 
 @lru_cache(maxsize=1)
-def shipped_threshold() -> float:
-    """The threshold calibrated on the training questions and shipped in the package data."""
-    try:
-        text = resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8")
-        return float(json.loads(text)["threshold"])
-    except (FileNotFoundError, KeyError, ValueError, TypeError):
-        return DEFAULT_THRESHOLD
-
-
-@lru_cache(maxsize=1)
-def candidate_threshold() -> float:
-    """The sentence model's own threshold: alternatives below it are not shown."""
+def _shipped_calibration() -> dict:
+    """The package data's calibration.json (written by `make train-answers`); {} when missing or unreadable."""
     try:
         text = resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8")
         data = json.loads(text)
-        return float(data.get("candidate_threshold", data["threshold"]))
-    except (FileNotFoundError, KeyError, ValueError, TypeError):
-        return DEFAULT_THRESHOLD
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _calibrated(*keys: str) -> float:
+    """The first of ``keys`` the shipped calibration holds as a number, else DEFAULT_THRESHOLD."""
+    data = _shipped_calibration()
+    for key in keys:
+        try:
+            return float(data[key])
+        except (KeyError, ValueError, TypeError):
+            continue
+    return DEFAULT_THRESHOLD
+
+
+def shipped_threshold() -> float:
+    """The threshold calibrated on the training questions and shipped in the package data."""
+    return _calibrated("threshold")
+
+
+def candidate_threshold() -> float:
+    """The sentence model's own threshold: alternatives below it are not shown."""
+    return _calibrated("candidate_threshold", "threshold")
 
 
 def threshold(configured: float | None) -> float:

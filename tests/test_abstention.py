@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import numpy as np
 
 from assistant.abstention import (
     QUESTION_FEATURES,
+    candidate_threshold,
     choose_threshold,
     question_row,
     shipped_threshold,
@@ -23,8 +27,11 @@ def test_threshold_keeps_false_abstention_within_budget():
     assert should_abstain(None, t) and should_abstain(0.0, t)
 
 
-def test_shipped_threshold_comes_from_training():
-    assert 0.0 < shipped_threshold() < 1.0
+def test_shipped_thresholds_come_from_training():
+    calibration = json.loads(resources.files("assistant.data").joinpath("calibration.json").read_text())
+    assert shipped_threshold() == calibration["threshold"]
+    assert candidate_threshold() == calibration["candidate_threshold"]
+    assert 0.0 < candidate_threshold() < 1.0 and 0.0 < shipped_threshold() < 1.0
 
 
 def test_near_miss_with_a_term_the_documents_never_use_abstains(assistant):
