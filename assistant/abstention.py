@@ -89,7 +89,7 @@ QUESTION_FEATURES = tuple(
     unknown_terms unknown_any asks_any type_missing top_bm25_log top_dense focus_split followup
     parent candidates_log typed_asked eligible_any unsupported unsupported_any unmapped_unknown
     best_doc_cover second top3_sum spread close_log best_local_own best_corpus_own best_chunk_cos
-    best_novelty best_typed_agrees best_match_any best_rel_cover best_before_cover
+    best_novelty best_typed_agrees best_match_any best_rel_cover best_before_cover unknown_near
     """.split()
 )
 
@@ -148,5 +148,6 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
             float(max(b[col[f"match_{t}"]] for t in ANSWER_TYPES)),
             b[col["rel_cover"]],
             b[col["before_cover"]],
+            b[col["unknown_near"]],
         ]
     )

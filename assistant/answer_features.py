@@ -7,7 +7,8 @@ expansion; with and without the section title), what it adds (novelty), where re
 it, whether it states the kind of fact the question asks for (soft ``ASKS``/``STATES`` matches,
 and the answer-type gate ``TYPED``: a number for "what percentage", a measure for "how many
 centimetres", a cost, a dose, a duration, an age, a person, a place), whether the question has
-a content word found nowhere in the documents, whether the asked aspect (or, without a
+a content word found nowhere in the documents and how near in meaning the documents come to it
+(``corpus_terms.nearest_meaning``), whether the asked aspect (or, without a
 topic/focus split, a content stem) occurs in none of the candidates nor their section titles
 (``unsupported``: the documents likely don't answer), the asked aspect (``focus.py``), the earlier
 turn's document and section and how far the candidate is from its quoted sentence, and the
@@ -21,15 +22,19 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .answer_types import GATE, asked_types, typed_asks
-from .corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words
+from .corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words, nearest_meaning
 from .focus import Focus
 from .index import Index
 from .lexical import tokenize
 from .schema import Audience, SectionKind, SentenceKind
+
+if TYPE_CHECKING:
+    from .sentence_pipeline import QueryEncoding
 
 FEATURES = tuple(
     """
@@ -38,6 +43,7 @@ FEATURES = tuple(
     asks_dose asks_treatment match_number match_person match_gene match_place match_time match_dose
     match_treatment type_missing
     typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any unmapped_unknown
+    unknown_near
     table_row doc_cover
     plain_doc plain_parent parent followup same_doc same_section prev_near prev_next prev_same
     before_cos before_cover after_cos after_cover focus_split focus_cover
@@ -92,6 +98,7 @@ class AnswerQuery:
     context: AnswerContext = field(default_factory=AnswerContext)
     focus: Focus | None = None  # topic vs asked aspect
     focus_vec: np.ndarray | None = None  # the aspect's vector (the question without its topic words)
+    encoding: QueryEncoding | None = None  # the question's token states (for its unknown words' meaning)
 
 
 class FeatureBuilder:
@@ -256,6 +263,7 @@ class FeatureBuilder:
             "unknown_terms": len(unknown) / n_content,
             "unknown_any": float(bool(unknown)),
             "unmapped_unknown": len(unmapped) / n_content,
+            "unknown_near": nearest_meaning(question, unmapped, asked.encoding, self.vectors),
             "doc_cover": self._doc_cover(own_t, [passages[i].chunk.doc_id for i, _ in pairs]),
             "table_row": table,
             "plain_doc": plain,

@@ -9,6 +9,7 @@ never use.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,22 @@ STOP = FUNCTION_WORDS | {"all", "also", "got", "many", "more", "most", "much", "
 
 def content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP and len(w) > 1]
+
+
+def nearest_meaning(question: str, words: Sequence[str], encoding, vectors: np.ndarray) -> float:
+    """How near in meaning the documents come to the least familiar of ``words`` (question words
+    the documents never use): each word's vector in the question's context, pooled from the
+    question's own pass through the model (``QueryEncoding.part``, no second pass), against every
+    sentence vector; the lowest of the words' best cosines. A parent's "son" lies near the
+    documents' "boy" and "child", an off-topic "asthma" near nothing. 1.0 without such words."""
+    if not words or encoding is None or not len(vectors):
+        return 1.0
+    best = []
+    for word in words:
+        spans = [m.span() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", question, re.I)]
+        if spans:
+            best.append(float((vectors @ encoding.part(spans)).max()))
+    return min(best, default=1.0)
 
 
 @dataclass(frozen=True)

@@ -244,6 +244,7 @@ class Assistant:
             query.context or AnswerContext(),
             found.focus,
             self.focus_vector(query, found.focus),
+            query.encoding,
         )
 
     def _choose(self, query: Query, found: Retrieved, audience: Audience) -> Choice:

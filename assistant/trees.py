@@ -51,16 +51,15 @@ class TreeModel(LogOdds):
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The log-odds per row of ``x``: the baseline plus each tree's leaf value."""
-        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-        n = x.shape[0]
-        by_feature = np.ascontiguousarray(x.T).ravel()  # feature f of row r at f * n + r
-        rows = np.arange(n, dtype=np.intp)[:, None]
+        x = np.ascontiguousarray(np.atleast_2d(np.asarray(x, dtype=np.float64)))
+        n, width = x.shape
+        flat = x.ravel()  # feature f of row r at r * width + f
+        rows = (np.arange(n, dtype=np.intp) * width)[:, None]
         node = np.repeat(self.roots[None, :], n, axis=0)
         for _ in range(self.depth):  # flat np.take, in place where it can: a quarter faster than 2-D indexing
             at = np.take(self.feature, node)
-            at *= n
             at += rows
-            go_left = np.take(by_feature, at) <= np.take(self.threshold, node)
+            go_left = np.take(flat, at) <= np.take(self.threshold, node)
             node *= 2
             node += go_left
             node = np.take(self.children, node)

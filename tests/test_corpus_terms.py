@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words
+from assistant.corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words, nearest_meaning
 from assistant.lexical import tokenize
 from assistant.schema import SentenceKind
 
@@ -50,3 +50,18 @@ def test_words_the_documents_never_use_are_unknown_and_the_plain_word_lexicon_ma
     assert not {"tummy", "bug"} & set(terms.unmapped_terms(tummy))
     assert terms.unknown_terms("What does the cerebellum do?") == []
     assert content_words("What is the cause of it?") == ["cause"]
+
+
+def test_the_documents_come_near_a_family_word_they_never_use_but_not_an_unrelated_disease(assistant, terms):
+    vectors = assistant.index.sentence_vectors
+
+    def near(question: str) -> float:
+        words = terms.unmapped_terms(question)
+        return nearest_meaning(question, words, assistant.embedder.encode_parts(question), vectors)
+
+    assert terms.unmapped_terms("How is diabetes treated?")[0] == "diabetes"
+    assert terms.unmapped_terms("Does my daughter need a wheelchair?") == ["daughter"]
+    # the case reports' "girl" and "child" lie near "daughter"; nothing in them near "diabetes"
+    assert near("How is diabetes treated?") + 0.1 < near("Does my daughter need a wheelchair?")
+    assert near("What does the cerebellum do?") == 1.0  # no unknown word
+    assert nearest_meaning("Is it catching?", ["catching"], None, vectors) == 1.0  # no encoding
