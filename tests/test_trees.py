@@ -53,6 +53,31 @@ def test_trees_for_other_features_or_pointing_outside_themselves_are_refused():
     broken["trees"][0]["right"][0] = 7
     with pytest.raises(ValueError, match="outside"):
         TreeModel.from_dict(broken, ("a", "b"))
+    deeper = json.loads(json.dumps(STUMP))
+    deeper["depth"] = 0
+    with pytest.raises(ValueError, match="depth"):
+        TreeModel.from_dict(deeper, ("a", "b"))
+
+
+def test_trees_of_uneven_depth_score_each_row_by_its_own_leaf():
+    """A leaf above the deepest level (the stump's left side, and a second tree that is one leaf)
+    scores as it is, beside a tree two levels deep: the complete-tree layout pads it down."""
+    two_levels = {
+        "feature": [0, -1, 1, -1, -1],  # a <= 1: -1.0; else b <= 0: 2.0, else 3.0
+        "threshold": [1.0, 0, 0.0, 0, 0],
+        "left": [1, -1, 3, -1, -1],
+        "right": [2, -1, 4, -1, -1],
+        "value": [0, -1.0, 0, 2.0, 3.0],
+    }
+    leaf = {"feature": [-1], "threshold": [0], "left": [-1], "right": [-1], "value": [0.25]}
+    data = {**STUMP, "depth": 2, "trees": [*STUMP["trees"], two_levels, leaf]}
+    model = TreeModel.from_dict(data, ("a", "b"))
+    x = np.array([[0.0, 5.0], [2.0, -1.0], [2.0, 0.5], [1.0, 2.0]])
+    stump = np.where(x[:, 1] <= 2.0, -0.3, 0.4)
+    deep = np.where(x[:, 0] <= 1.0, -1.0, np.where(x[:, 1] <= 0.0, 2.0, 3.0))
+    np.testing.assert_allclose(model.logit(x), 0.5 + stump + deep + 0.25)
+    with pytest.raises(ValueError, match="deeper"):
+        TreeModel.from_dict({**data, "depth": 1}, ("a", "b"))
 
 
 def test_exported_trees_give_scikit_learns_probabilities():
