@@ -45,7 +45,7 @@ def nearest_meaning(
     if not words or encoding is None or vectors is None or not len(vectors):
         return 1.0
     best = []
-    for word in words:
+    for word in dict.fromkeys(words):  # a word asked twice: its spans are found once, together
         spans = [m.span() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", question, re.I)]
         if spans:
             best.append(float((vectors @ encoding.part(spans)).max()))
