@@ -50,7 +50,7 @@ TRAIN_QA ?= evals/train.jsonl evals/test-holdout.jsonl evals/test-fresh.jsonl ev
 	evals/test-blind12.jsonl evals/test-blind13.jsonl evals/train-writer14.jsonl evals/train-writer15.jsonl \
 	evals/train-writer16.jsonl evals/train-writer17.jsonl evals/train-writer18.jsonl evals/train-writer19.jsonl \
 	evals/train-writer20.jsonl evals/train-writer21.jsonl evals/train-writer22.jsonl evals/train-writer23.jsonl \
-	evals/train-writer24.jsonl evals/train-writer25.jsonl
+	evals/train-writer24.jsonl evals/train-writer25.jsonl evals/test-blind14.jsonl
 
 train-answers: install
 	$(BIN)/assistant train-answers $(TRAIN_QA)

@@ -11,14 +11,13 @@ installed package.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
 from .answer_features import ANSWER_TYPES, FEATURES
+from .jsonfile import package_json
 
 DEFAULT_THRESHOLD = 0.45
 MAX_FALSE_ABSTENTION = 0.05  # calibration keeps false abstention on answerable questions below this
@@ -28,8 +27,7 @@ MAX_FALSE_ABSTENTION = 0.05  # calibration keeps false abstention on answerable 
 def _shipped_calibration() -> dict:
     """The package data's calibration.json (written by `make train-answers`); {} when missing or unreadable."""
     try:
-        text = resources.files("assistant.data").joinpath("calibration.json").read_text(encoding="utf-8")
-        data = json.loads(text)
+        data = package_json("calibration.json")
     except (FileNotFoundError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -90,6 +88,7 @@ QUESTION_FEATURES = tuple(
     parent candidates_log typed_asked eligible_any unsupported unsupported_any unmapped_unknown
     best_doc_cover second top3_sum spread close_log best_local_own best_corpus_own best_chunk_cos
     best_novelty best_typed_agrees best_match_any best_rel_cover best_before_cover unknown_near
+    best_doc_cos best_section_cos top_section_cos
     """.split()
 )
 
@@ -149,5 +148,8 @@ def question_row(x: np.ndarray, prob: np.ndarray, top_bm25: float, top_dense: fl
             b[col["rel_cover"]],
             b[col["before_cover"]],
             b[col["unknown_near"]],
+            b[col["doc_cos"]],
+            b[col["section_cos"]],
+            float(x[:, col["section_cos"]].max()),
         ]
     )

@@ -1,7 +1,8 @@
 """Answer-candidate features: what the answer model sees of each sentence of the top passages.
 
 ``FEATURES`` carry to any document: how close a sentence is to the question (dense cosines of
-the sentence and of its chunk), how much of the question's content it covers (IDF-weighted
+the sentence, of its chunk, and of the mean of its section's and of its document's sentences:
+``corpus_terms.centroids``), how much of the question's content it covers (IDF-weighted
 among the candidates and over the corpus, on the question's own words and on its plain-word
 expansion; with and without the section title), what it adds (novelty), where retrieval put
 it, whether it states the kind of fact the question asks for (soft ``ASKS``/``STATES`` matches,
@@ -44,17 +45,17 @@ FEATURES = tuple(
     match_treatment type_missing
     typed_asked typed_agrees unsupported unsupported_any row_key unknown_terms unknown_any unmapped_unknown
     unknown_near
-    table_row doc_cover
+    table_row doc_cover doc_cos section_cos
     plain_doc plain_parent parent followup same_doc same_section prev_near prev_next prev_same
     before_cos before_cover after_cos after_cover focus_split focus_cover
     focus_cover_title focus_local topic_only focus_cos rel_cos rel_chunk_cos rel_local_own
     rel_local_exp rel_corpus_own rel_corpus_exp rel_cover rel_focus_cover rel_focus_local
-    rel_focus_cos rel_doc_cover
+    rel_focus_cos rel_doc_cover rel_doc_cos rel_section_cos
     """.split()
 )
 RELATIVE = tuple(
     """
-    cos chunk_cos local_own local_exp corpus_own corpus_exp cover focus_cover focus_local focus_cos doc_cover
+    cos chunk_cos local_own local_exp corpus_own corpus_exp cover focus_cover focus_local focus_cos doc_cover doc_cos section_cos
     """.split()
 )
 
@@ -265,6 +266,8 @@ class FeatureBuilder:
             "unmapped_unknown": len(unmapped) / n_content,
             "unknown_near": nearest_meaning(question, unmapped, asked.encoding, self.vectors),
             "doc_cover": self._doc_cover(own_t, [passages[i].chunk.doc_id for i, _ in pairs]),
+            "doc_cos": terms_of.doc_centroid[sids] @ q_vec if terms_of.doc_centroid.shape[1] else 0.0,
+            "section_cos": terms_of.section_centroid[sids] @ q_vec if terms_of.section_centroid.shape[1] else 0.0,
             "table_row": table,
             "plain_doc": plain,
             "plain_parent": plain & parent,

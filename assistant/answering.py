@@ -18,16 +18,15 @@ calibrated threshold.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
 from .abstention import QUESTION_FEATURES, question_row
 from .answer_features import FEATURES, AnswerQuery, FeatureBuilder, gate
 from .index import Index
+from .jsonfile import package_json
 from .trees import LogOdds, TreeModel, sigmoid
 
 __all__ = [
@@ -117,11 +116,9 @@ def _read_shipped(file: str, parse, fallback):
     """``parse`` of a model file in the package data; ``fallback()`` when it is missing, and with a
     warning when it does not fit (other features, or a damaged file: usable only to train anew)."""
     try:
-        text = resources.files("assistant.data").joinpath(file).read_text(encoding="utf-8")
+        return parse(package_json(file))
     except FileNotFoundError:
         return fallback()
-    try:
-        return parse(json.loads(text))
     except (ValueError, KeyError, TypeError) as exc:
         import warnings
 

@@ -52,6 +52,22 @@ def nearest_meaning(
     return min(best, default=1.0)
 
 
+def centroids(index: Index, groups: Sequence[object]) -> np.ndarray:
+    """Per sentence, the unit-length mean of the sentence vectors of its group (``groups[i]`` the
+    group of sentence i: its document, its section): what the whole document or section is about,
+    for a question that names it by its story ("the necrosis case") rather than by the sentence's
+    words. Zero rows when the index has no sentence vectors."""
+    vectors = index.sentence_vectors
+    if vectors is None or not len(groups):
+        return np.zeros((len(groups), 0 if vectors is None else vectors.shape[1]), dtype=np.float32)
+    keys = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+    of = np.fromiter((keys[g] for g in groups), dtype=np.intp, count=len(groups))
+    sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, of, np.asarray(vectors, dtype=np.float64))
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return sums.astype(np.float32)[of]
+
+
 @dataclass(frozen=True)
 class CorpusTerms:
     """Per sentence (by sentence id) and per document, what the answer features look up."""
@@ -66,6 +82,9 @@ class CorpusTerms:
     neighbours: np.ndarray  # sentence x (the one before, the one after) in its section, -1 at an edge
     doc_starts: dict[str, tuple[np.ndarray, np.ndarray]]  # doc -> (sentence starts, ids), by start
     doc_tokens: dict[str, set[str]]  # doc -> every stem of its sentences and section titles
+    # per sentence, the unit mean of its document's / its section's sentence vectors (row i: sentence i)
+    doc_centroid: np.ndarray
+    section_centroid: np.ndarray
 
     @classmethod
     def of(cls, index: Index) -> CorpusTerms:
@@ -99,6 +118,8 @@ class CorpusTerms:
             neighbours=neighbours(sentences),
             doc_starts=reading_order(sentences),
             doc_tokens=doc_tokens,
+            doc_centroid=centroids(index, [s.doc_id for s in sentences]),
+            section_centroid=centroids(index, [(s.doc_id, s.section) for s in sentences]),
         )
 
     def unknown_terms(self, question: str) -> list[str]:

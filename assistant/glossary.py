@@ -5,11 +5,10 @@ explains the term, otherwise "project-written")."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
 
+from .jsonfile import package_json
 from .phrases import PhraseTable
 from .schema import GlossaryEntry
 
@@ -31,7 +30,7 @@ def cited(entry: GlossaryEntry, documents) -> GlossaryEntry:
 
 @lru_cache(maxsize=1)
 def _entries() -> PhraseTable[GlossaryEntry]:
-    data = json.loads(resources.files("assistant.data").joinpath("glossary.json").read_text(encoding="utf-8"))
+    data = package_json("glossary.json")
     return PhraseTable(
         [
             (

@@ -3,16 +3,15 @@ documents' terms ("ataxia", "gastroenteritis"), from ``assistant/data/lay_terms.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from importlib import resources
 
+from .jsonfile import package_json
 from .phrases import PhraseTable
 
 
 @lru_cache(maxsize=1)
 def _table() -> PhraseTable[tuple[str, ...]]:
-    data = json.loads(resources.files("assistant.data").joinpath("lay_terms.json").read_text(encoding="utf-8"))
+    data = package_json("lay_terms.json")
     return PhraseTable([(row["plain"], tuple(row["medical"])) for row in data["terms"]])
 
 

@@ -10,13 +10,13 @@ pooling modes) and ``sentence_bert_config.json`` (``max_seq_length``, ``do_lower
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .jsonfile import parse_json
 from .settings import DEFAULT_MODEL
 
 POOLING_MODES = ("cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken")
@@ -62,7 +62,7 @@ def resolve_model(name: str) -> str:
 
 def _read_json(path: Path) -> dict | list:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_bytes())
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as exc:

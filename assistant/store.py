@@ -33,7 +33,7 @@ import numpy as np
 
 from .documents import Chunk, Document, Sentence
 from .index import Index
-from .jsonfile import read_json_object
+from .jsonfile import parse_json, read_json_object
 from .version import __version__
 
 FORMAT_VERSION = 1
@@ -86,7 +86,7 @@ def _write_jsonl(path: Path, rows) -> None:
 
 def _read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        return [parse_json(line) for line in fh if line.strip()]
 
 
 class IndexStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.corpus_terms import ANSWER_TYPES, TYPED_KEYS, CorpusTerms, content_words, nearest_meaning
@@ -65,3 +66,21 @@ def test_the_documents_come_near_a_family_word_they_never_use_but_not_an_unrelat
     assert near("How is diabetes treated?") + 0.1 < near("Does my daughter need a wheelchair?")
     assert near("What does the cerebellum do?") == 1.0  # no unknown word
     assert nearest_meaning("Is it catching?", ["catching"], None, vectors) == 1.0  # no encoding
+
+
+def test_each_sentence_carries_the_unit_mean_of_its_document_and_its_section(assistant, terms):
+    index = assistant.index
+    sentences, vectors = index.sentences, index.sentence_vectors
+    for centroid in (terms.doc_centroid, terms.section_centroid):
+        assert centroid.shape == vectors.shape
+        assert np.allclose(np.linalg.norm(centroid, axis=1), 1.0, atol=1e-5)
+    first = sentences[0]
+    in_section = [i for i, s in enumerate(sentences) if (s.doc_id, s.section) == (first.doc_id, first.section)]
+    mean = vectors[in_section].astype(np.float64).mean(axis=0)
+    assert np.allclose(terms.section_centroid[in_section], mean / np.linalg.norm(mean), atol=1e-5)
+    in_doc = [i for i, s in enumerate(sentences) if s.doc_id == first.doc_id]
+    assert len(in_doc) > len(in_section) and (terms.doc_centroid[in_doc] == terms.doc_centroid[in_doc[0]]).all()
+    # a question that names a case by its story lies nearest that case's document
+    q = assistant.embedder.encode_query("the little girl whose cerebellum died after an infection")
+    docs = {s.doc_id: terms.doc_centroid[i] @ q for i, s in enumerate(sentences)}
+    assert max(docs, key=docs.get) == "postinfective-cerebellar-necrosis"

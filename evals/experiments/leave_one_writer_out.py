@@ -38,7 +38,16 @@ from assistant.service import Assistant
 
 ROUND5 = ["test-holdout", "test-fresh", "test", "test-blind4", "test-blind5", "test-blind6", "test-blind7"]
 # round 10's figures were measured before blind13 joined this list (it is in TRAIN_QA since round 10)
-SPENT = [*ROUND5, "test-blind8", "test-blind9", "test-blind10", "test-blind11", "test-blind12", "test-blind13"]
+SPENT = [
+    *ROUND5,
+    "test-blind8",
+    "test-blind9",
+    "test-blind10",
+    "test-blind11",
+    "test-blind12",
+    "test-blind13",
+    "test-blind14",
+]
 NEVER_TRAINED_ON = {"test"}
 
 
