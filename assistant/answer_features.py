@@ -2,7 +2,7 @@
 
 ``FEATURES`` carry to any document: how close a sentence is to the question (dense cosines of
 the sentence, of its chunk, and of the mean of its section's and of its document's sentences:
-``corpus_terms.centroids``), how much of the question's content it covers (IDF-weighted
+``corpus_terms.Centroids``), how much of the question's content it covers (IDF-weighted
 among the candidates and over the corpus, on the question's own words and on its plain-word
 expansion; with and without the section title), what it adds (novelty), where retrieval put
 it, whether it states the kind of fact the question asks for (soft ``ASKS``/``STATES`` matches,
@@ -266,8 +266,8 @@ class FeatureBuilder:
             "unmapped_unknown": len(unmapped) / n_content,
             "unknown_near": nearest_meaning(question, unmapped, asked.encoding, self.vectors),
             "doc_cover": self._doc_cover(own_t, [passages[i].chunk.doc_id for i, _ in pairs]),
-            "doc_cos": terms_of.doc_centroid[sids] @ q_vec if terms_of.doc_centroid.shape[1] else 0.0,
-            "section_cos": terms_of.section_centroid[sids] @ q_vec if terms_of.section_centroid.shape[1] else 0.0,
+            "doc_cos": terms_of.documents.cosine(sids, q_vec),
+            "section_cos": terms_of.sections.cosine(sids, q_vec),
             "table_row": table,
             "plain_doc": plain,
             "plain_parent": plain & parent,

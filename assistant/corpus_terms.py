@@ -52,20 +52,33 @@ def nearest_meaning(
     return min(best, default=1.0)
 
 
-def centroids(index: Index, groups: Sequence[object]) -> np.ndarray:
-    """Per sentence, the unit-length mean of the sentence vectors of its group (``groups[i]`` the
-    group of sentence i: its document, its section): what the whole document or section is about,
-    for a question that names it by its story ("the necrosis case") rather than by the sentence's
-    words. Zero rows when the index has no sentence vectors."""
-    vectors = index.sentence_vectors
-    if vectors is None or not len(groups):
-        return np.zeros((len(groups), 0 if vectors is None else vectors.shape[1]), dtype=np.float32)
-    keys = {g: k for k, g in enumerate(dict.fromkeys(groups))}
-    of = np.fromiter((keys[g] for g in groups), dtype=np.intp, count=len(groups))
-    sums = np.zeros((len(keys), vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, of, np.asarray(vectors, dtype=np.float64))
-    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
-    return sums.astype(np.float32)[of]
+@dataclass(frozen=True)
+class Centroids:
+    """The unit-length mean of the sentence vectors of each group of sentences (a document, a
+    section): what the whole document or section is about, for a question that names it by its
+    story ("the necrosis case") rather than by the sentence's words. One row per group, not per
+    sentence, so a BEIR-scale index holds a few thousand rows, not a second copy of its vectors."""
+
+    group: np.ndarray  # sentence id -> its group's row of ``means``
+    means: np.ndarray  # group x dimension, float32 (no columns: the index has no sentence vectors)
+
+    @classmethod
+    def of(cls, vectors: np.ndarray | None, groups: Sequence[object]) -> Centroids:
+        """``groups[i]``: the group of sentence i, ``vectors[i]`` its vector (None: an index built
+        without sentence vectors)."""
+        keys = {g: k for k, g in enumerate(dict.fromkeys(groups))}
+        group = np.fromiter((keys[g] for g in groups), dtype=np.intp, count=len(groups))
+        if vectors is None or not len(groups):
+            return cls(group, np.zeros((len(keys), 0), dtype=np.float32))
+        order = np.argsort(group, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(keys)))[:-1]])
+        sums = np.add.reduceat(np.asarray(vectors, dtype=np.float64)[order], starts, axis=0)
+        sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        return cls(group, sums.astype(np.float32))
+
+    def cosine(self, sids: Sequence[int], q_vec: np.ndarray) -> np.ndarray | float:
+        """Per sentence of ``sids``, its group's cosine to ``q_vec``; 0.0 without vectors."""
+        return self.means[self.group[np.asarray(sids, dtype=np.intp)]] @ q_vec if self.means.shape[1] else 0.0
 
 
 @dataclass(frozen=True)
@@ -82,9 +95,8 @@ class CorpusTerms:
     neighbours: np.ndarray  # sentence x (the one before, the one after) in its section, -1 at an edge
     doc_starts: dict[str, tuple[np.ndarray, np.ndarray]]  # doc -> (sentence starts, ids), by start
     doc_tokens: dict[str, set[str]]  # doc -> every stem of its sentences and section titles
-    # per sentence, the unit mean of its document's / its section's sentence vectors (row i: sentence i)
-    doc_centroid: np.ndarray
-    section_centroid: np.ndarray
+    documents: Centroids  # each document's mean sentence vector
+    sections: Centroids  # each section's (a document's section titles are its own)
 
     @classmethod
     def of(cls, index: Index) -> CorpusTerms:
@@ -118,8 +130,8 @@ class CorpusTerms:
             neighbours=neighbours(sentences),
             doc_starts=reading_order(sentences),
             doc_tokens=doc_tokens,
-            doc_centroid=centroids(index, [s.doc_id for s in sentences]),
-            section_centroid=centroids(index, [(s.doc_id, s.section) for s in sentences]),
+            documents=Centroids.of(index.sentence_vectors, [s.doc_id for s in sentences]),
+            sections=Centroids.of(index.sentence_vectors, [(s.doc_id, s.section) for s in sentences]),
         )
 
     def unknown_terms(self, question: str) -> list[str]:

@@ -68,19 +68,29 @@ def test_the_documents_come_near_a_family_word_they_never_use_but_not_an_unrelat
     assert nearest_meaning("Is it catching?", ["catching"], None, vectors) == 1.0  # no encoding
 
 
-def test_each_sentence_carries_the_unit_mean_of_its_document_and_its_section(assistant, terms):
+def test_each_document_and_section_has_the_unit_mean_of_its_sentences(assistant, terms):
     index = assistant.index
     sentences, vectors = index.sentences, index.sentence_vectors
-    for centroid in (terms.doc_centroid, terms.section_centroid):
-        assert centroid.shape == vectors.shape
-        assert np.allclose(np.linalg.norm(centroid, axis=1), 1.0, atol=1e-5)
+    for centroids in (terms.documents, terms.sections):
+        assert centroids.group.shape == (len(sentences),) and centroids.means.shape[1] == vectors.shape[1]
+        assert np.allclose(np.linalg.norm(centroids.means, axis=1), 1.0, atol=1e-5)
+    assert len(terms.documents.means) == len(index.documents) < len(terms.sections.means)
     first = sentences[0]
     in_section = [i for i, s in enumerate(sentences) if (s.doc_id, s.section) == (first.doc_id, first.section)]
     mean = vectors[in_section].astype(np.float64).mean(axis=0)
-    assert np.allclose(terms.section_centroid[in_section], mean / np.linalg.norm(mean), atol=1e-5)
+    q = vectors[in_section[0]]
+    assert np.allclose(terms.sections.cosine(in_section, q), mean @ q / np.linalg.norm(mean), atol=1e-5)
     in_doc = [i for i, s in enumerate(sentences) if s.doc_id == first.doc_id]
-    assert len(in_doc) > len(in_section) and (terms.doc_centroid[in_doc] == terms.doc_centroid[in_doc[0]]).all()
+    assert len(in_doc) > len(in_section) and len(set(terms.documents.group[in_doc].tolist())) == 1
     # a question that names a case by its story lies nearest that case's document
     q = assistant.embedder.encode_query("the little girl whose cerebellum died after an infection")
-    docs = {s.doc_id: terms.doc_centroid[i] @ q for i, s in enumerate(sentences)}
+    docs = dict(zip((s.doc_id for s in sentences), terms.documents.cosine(range(len(sentences)), q), strict=True))
     assert max(docs, key=docs.get) == "postinfective-cerebellar-necrosis"
+
+
+def test_without_sentence_vectors_the_centroid_cosine_is_zero():
+    from assistant.corpus_terms import Centroids
+
+    centroids = Centroids.of(None, ["a", "a", "b"])
+    assert centroids.group.tolist() == [0, 0, 1] and centroids.means.shape == (2, 0)
+    assert centroids.cosine([0, 2], np.ones(3, dtype=np.float32)) == 0.0
