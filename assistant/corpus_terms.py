@@ -72,7 +72,7 @@ class Centroids:
             return cls(group, np.zeros((len(keys), 0), dtype=np.float32))
         order = np.argsort(group, kind="stable")
         starts = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(keys)))[:-1]])
-        sums = np.add.reduceat(np.asarray(vectors, dtype=np.float64)[order], starts, axis=0)
+        sums = np.add.reduceat(vectors[order].astype(np.float64), starts, axis=0)  # one float64 copy, not two
         sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         return cls(group, sums.astype(np.float32))
 
